@@ -1,0 +1,72 @@
+/**
+ * The catalog of diagnostic codes. Codes are stable: never renumber one, only add.
+ * docs/diagnostics.md and `netgen explain` are generated from this table.
+ */
+export interface CatalogEntry {
+  code: string;
+  title: string;
+  explanation: string;
+  example?: string;
+  fix?: string;
+}
+
+const entries: CatalogEntry[] = [
+  // 1xxx: reading the inventory
+  { code: 'NG1001', title: 'YAML syntax error', explanation: 'The file is not valid YAML; nothing in it can be checked further.', example: 'hosts:\n  node01: {nics: [eth0}', fix: 'Fix the syntax at the position shown (unbalanced brackets, bad indentation, stray characters).' },
+  { code: 'NG1002', title: 'Duplicate key', explanation: 'A mapping has the same key twice. YAML would silently keep one of them, hiding the other.', example: 'tenants:\n  apple: {}\n  apple: {}', fix: 'Remove or rename one of the keys.' },
+  { code: 'NG1003', title: 'Tab character in indentation', explanation: 'YAML forbids tabs for indentation.', fix: 'Indent with spaces.' },
+  { code: 'NG1004', title: 'Too many aliases', explanation: 'The document expands aliases beyond a safe limit (an "alias bomb"). netgen refuses to expand it.', example: 'a: &a [x, x]\nb: &b [*a, *a]\n...', fix: 'Write the values out, or use fewer nested aliases.' },
+  { code: 'NG1005', title: 'Cannot read inventory', explanation: 'The inventory file or directory does not exist or cannot be read.', fix: 'Check the path.' },
+  { code: 'NG1006', title: 'Inventory is not a mapping', explanation: 'The top level of an inventory must be a mapping with keys such as tenants and sites.', fix: 'Start the file with `tenants:` / `sites:`.' },
+  { code: 'NG1007', title: 'Defined in two files', explanation: 'In a directory inventory, two files define the same object.', fix: 'Keep the definition in one file.' },
+  { code: 'NG1008', title: 'Lock file unreadable', explanation: 'The allocation lock file beside the inventory could not be parsed; allocations are recomputed from scratch, which may renumber addresses.', fix: 'Restore the lock file from version control.' },
+  // 2xxx: schema
+  { code: 'NG2001', title: 'Unknown key', explanation: 'The key is not part of the inventory language at this place.', example: 'nics:\n  eth1: {adress: 10.0.0.1/24}', fix: 'Use the key suggested by "did you mean", or remove it. `netgen schema` prints the language.' },
+  { code: 'NG2002', title: 'Missing required field', explanation: 'An object lacks a field it must have.', example: 'bonds:\n  bond0: {mode: 802.3ad}   # no members', fix: 'Add the field.' },
+  { code: 'NG2003', title: 'Wrong type', explanation: 'The value has the wrong type (a string where a number is expected, a list where a mapping is expected, ...).', fix: 'Write a value of the type named in the message.' },
+  { code: 'NG2004', title: 'Value not allowed', explanation: 'The value is outside the allowed set or range.', example: 'bonds:\n  bond0: {mode: lacp}', fix: 'Use one of the values listed in the message.' },
+  { code: 'NG2005', title: 'Invalid name', explanation: 'Names of hosts, tenants, namespaces and interfaces are restricted to letters, digits and `-_.` (interfaces at most 15 bytes), so that they can never break out of a shell word, an nft string or a config line.', example: "tenants:\n  'a;reboot': {}", fix: 'Rename it using only letters, digits, `-`, `_` and `.`.' },
+  { code: 'NG2006', title: 'Invalid IP address or prefix', explanation: 'The value is not an IPv4/IPv6 address or prefix in the form required here.', example: 'address: 10.0.0.300/24', fix: 'Write a valid address such as 10.0.0.3/24 or 2001:db8::3/64.' },
+  { code: 'NG2007', title: 'Invalid text', explanation: 'Free text (descriptions) may not contain control characters such as newlines or NUL, which would break configuration lines.', fix: 'Write the text on one line with printable characters.' },
+  // 3xxx: names and references
+  { code: 'NG3001', title: 'Unknown reference', explanation: 'The name refers to an object (interface, bridge, tenant, host, table) that is not defined.', fix: 'Define the object or correct the name (see "did you mean").' },
+  { code: 'NG3002', title: 'Duplicate name', explanation: 'Two objects would have the same name in one scope (interfaces of one host or namespace, namespaces of one host).', fix: 'Rename one of them; derived names can be pinned with `names:`.' },
+  { code: 'NG3003', title: 'Name too long', explanation: 'Linux interface names are at most 15 bytes (IFNAMSIZ - 1).', example: 'bridges:\n  tenant-bridge-microsoft: {}', fix: 'Use a shorter name, or set a tenant `short:` name so derived names fit.' },
+  { code: 'NG3004', title: 'Member used twice', explanation: 'An interface is a member of two bonds or bridges, or of a bond and a bridge, or is moved into a namespace and also used in the root namespace.', fix: 'Use each interface in one place only.' },
+  { code: 'NG3005', title: 'Reserved name', explanation: 'The name is reserved by the kernel or netgen (lo, all, default, a namespace called 1).', fix: 'Choose another name.' },
+  // 4xxx: addressing
+  { code: 'NG4001', title: 'Overlapping CIDRs in one tenant', explanation: 'CIDRs may overlap between tenants (that is what namespaces are for) but not inside one tenant, where routing would be ambiguous.', example: 'tenants:\n  a: {cidrs: [10.0.0.0/16, 10.0.3.0/24]}', fix: 'Remove the smaller prefix or split the range.' },
+  { code: 'NG4002', title: 'Address outside its subnet', explanation: "An address does not lie in the subnet or tenant CIDRs it belongs to, or a gateway is not reachable on the interface's subnets.", fix: 'Correct the address or the prefix length.' },
+  { code: 'NG4003', title: 'Duplicate address', explanation: 'The same address is used twice in one L2 domain (a tenant, a bridge, or one host). An address shared on purpose (anycast gateway, VRRP) must be declared in `shared_addresses`.', fix: 'Use another address, or declare it as shared.' },
+  { code: 'NG4004', title: 'Address pool exhausted', explanation: 'No free address is left in the pool to allocate from.', fix: 'Enlarge the pool or pin addresses by hand.' },
+  { code: 'NG4005', title: 'Prefix has host bits set', explanation: 'A network prefix (CIDR) has bits set after the prefix length.', example: 'cidrs: [10.1.0.5/24]', fix: 'Write the network address, e.g. 10.1.0.0/24.' },
+  { code: 'NG4006', title: 'Address family mismatch', explanation: 'IPv4 and IPv6 are mixed where they must agree (a route via an IPv6 gateway to an IPv4 prefix, a rule from IPv4 to IPv6).', fix: 'Use the same family on both sides.' },
+  { code: 'NG4007', title: 'Tenant address needs a prefix', explanation: 'A tenant address must lie in one of the tenant CIDRs so that its prefix length is known.', fix: 'Add the CIDR to the tenant or write the address with /len.' },
+  // 5xxx: L2, overlay, routing
+  { code: 'NG5001', title: 'VNI reused', explanation: 'Two tenants or VXLAN interfaces use the same VNI in one site, which would merge their L2 domains.', fix: 'Give each a distinct VNI.' },
+  { code: 'NG5002', title: 'VNI out of range', explanation: 'A VXLAN network identifier is 24 bits: 1..16777215.', fix: 'Use a VNI in range.' },
+  { code: 'NG5003', title: 'VLAN id out of range', explanation: 'An 802.1Q VLAN id is 1..4094.', fix: 'Use a VLAN id in range.' },
+  { code: 'NG5004', title: 'VLAN id reused', explanation: 'The same VLAN id is declared twice on one parent interface.', fix: 'Use one VLAN interface per id and parent.' },
+  { code: 'NG5005', title: 'MTU too small for VXLAN', explanation: 'VXLAN adds 50 bytes (IPv4 underlay) or 70 bytes (IPv6 underlay) of headers; the underlay MTU must be at least the VXLAN MTU plus that overhead or packets are dropped.', example: 'eth1 mtu 1500 carrying a vxlan with mtu 1500', fix: 'Raise the underlay MTU (e.g. 9000) or lower the VXLAN MTU (e.g. 1450).' },
+  { code: 'NG5006', title: 'VXLAN has no endpoint', explanation: 'A VXLAN needs a local underlay address and a remote, a group, or peer hosts carrying the same tenant.', fix: 'Give the host an underlay address (`underlay:`) or the VXLAN a remote.' },
+  { code: 'NG5007', title: 'Invalid MAC address', explanation: 'A MAC address must be six hex octets; a generated or pinned address must be unicast (bit 0 clear) and should be locally administered (bit 1 set).', fix: 'Use a unicast, locally administered address such as 02:00:00:00:00:01.' },
+  { code: 'NG5008', title: 'Routing table id invalid or reused', explanation: 'Routing table ids are 1..4294967295 except 253-255 (default, main, local), and one id cannot name two tables.', fix: 'Choose another id.' },
+  { code: 'NG5009', title: 'Duplicate MAC address', explanation: 'The same MAC address is used twice on one host or L2 domain.', fix: 'Change one of them.' },
+  { code: 'NG5010', title: 'Bond mode option mismatch', explanation: 'An option was given that the bond mode does not use (lacp_rate without 802.3ad, primary without active-backup).', fix: 'Remove the option or change the mode.' },
+  // 6xxx: targets (firewall, routing daemons, routers, storage)
+  { code: 'NG6001', title: 'Unknown target reference', explanation: 'A firewall, BGP, NAT or service rule names an address, set or peer that is not defined.', fix: 'Define it or correct the name.' },
+  { code: 'NG6002', title: 'Invalid port', explanation: 'Ports are 1..65535; ranges are written 1000-2000.', fix: 'Correct the port.' },
+  { code: 'NG6003', title: 'Invalid ASN', explanation: 'BGP AS numbers are 1..4294967295.', fix: 'Correct the AS number.' },
+  { code: 'NG6004', title: 'Invalid check', explanation: 'A lab check names a host, namespace or address that does not exist.', fix: 'Correct the check.' },
+  // 9xxx: output and internals
+  { code: 'NG9001', title: 'Cannot write output', explanation: 'Writing the output tree failed (disk full, permissions). The previous output is left untouched.', fix: 'Free space or fix permissions and build again.' },
+  { code: 'NG9002', title: 'Output is locked', explanation: 'Another netgen build is writing the same output directory.', fix: 'Wait for it to finish; if no build is running, remove the stale lock file named in the message.' },
+  { code: 'NG9003', title: 'Template error', explanation: 'A template (bundled or from an overlay) failed to compile or render.', fix: 'Fix the template named in the message.' },
+  { code: 'NG9004', title: 'Refusing to write outside the output directory', explanation: 'A path in the output would leave the output directory or pass through a symbolic link.', fix: 'Remove the symbolic link from the output directory.' },
+];
+
+export const catalog: ReadonlyMap<string, CatalogEntry> = new Map(entries.map((e) => [e.code, e]));
+
+export function allCatalogEntries(): CatalogEntry[] {
+  return [...entries].sort((a, b) => (a.code < b.code ? -1 : 1));
+}

@@ -1,0 +1,143 @@
+import ipaddr from 'ipaddr.js';
+
+export type Family = 4 | 6;
+
+export interface Address {
+  family: Family;
+  value: bigint;
+  /** Canonical text: dotted quad, or RFC 5952 for IPv6. */
+  text: string;
+}
+
+export interface Cidr extends Address {
+  prefix: number;
+  /** First and last address of the prefix. */
+  network: bigint;
+  last: bigint;
+  /** Canonical text with prefix, e.g. 10.1.0.4/24 (the address as written, not the network). */
+  cidrText: string;
+  /** Canonical network text, e.g. 10.1.0.0/24. */
+  networkText: string;
+}
+
+const BITS: Record<Family, number> = { 4: 32, 6: 128 };
+
+export function bitsOf(family: Family): number {
+  return BITS[family];
+}
+
+function bytesToBigint(bytes: number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+export function formatAddress(family: Family, value: bigint): string {
+  const n = family === 4 ? 4 : 16;
+  const bytes: number[] = new Array(n);
+  let v = value;
+  for (let i = n - 1; i >= 0; i--) {
+    bytes[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  const addr = ipaddr.fromByteArray(bytes);
+  return family === 4 ? addr.toString() : (addr as ipaddr.IPv6).toRFC5952String();
+}
+
+/** Parses an address strictly: four-part decimal IPv4 or IPv6 without zone; undefined when invalid. */
+export function parseAddress(text: string): Address | undefined {
+  if (typeof text !== 'string' || text.length > 64) return undefined;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    const a = ipaddr.IPv4.parse(text);
+    if (text.split('.').some((p) => p.length > 1 && p.startsWith('0'))) return undefined;
+    return { family: 4, value: bytesToBigint(a.toByteArray()), text: a.toString() };
+  }
+  if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) {
+    const a = ipaddr.IPv6.parse(text);
+    return { family: 6, value: bytesToBigint(a.toByteArray()), text: a.toRFC5952String() };
+  }
+  return undefined;
+}
+
+export function mask(family: Family, prefix: number): bigint {
+  const bits = BITS[family];
+  return ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+}
+
+/** Parses "addr/len"; with `defaultPrefix` a bare address is accepted as a host route. */
+export function parseCidr(text: string, defaultPrefix = false): Cidr | undefined {
+  if (typeof text !== 'string') return undefined;
+  const slash = text.indexOf('/');
+  let addrText = text;
+  let prefix: number;
+  const addrOnly = slash < 0;
+  if (addrOnly) {
+    if (!defaultPrefix) return undefined;
+    const a = parseAddress(text);
+    if (!a) return undefined;
+    prefix = BITS[a.family];
+  } else {
+    addrText = text.slice(0, slash);
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    prefix = Number(p);
+  }
+  const a = parseAddress(addrText);
+  if (!a) return undefined;
+  if (prefix > BITS[a.family]) return undefined;
+  const m = mask(a.family, prefix);
+  const network = a.value & m;
+  const last = network | (((1n << BigInt(BITS[a.family])) - 1n) ^ m);
+  return {
+    ...a,
+    prefix,
+    network,
+    last,
+    cidrText: `${a.text}/${prefix}`,
+    networkText: `${formatAddress(a.family, network)}/${prefix}`,
+  };
+}
+
+export function hasHostBits(c: Cidr): boolean {
+  return c.value !== c.network;
+}
+
+export function cidrContains(c: Cidr, a: Address): boolean {
+  return c.family === a.family && a.value >= c.network && a.value <= c.last;
+}
+
+export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
+  return inner.family === outer.family && inner.network >= outer.network && inner.last <= outer.last;
+}
+
+export interface Interval<T> {
+  family: Family;
+  start: bigint;
+  end: bigint;
+  ref: T;
+}
+
+/**
+ * Overlapping pairs among intervals, found by sorting: O(n log n + k).
+ * Each interval is reported against the earlier-starting one it overlaps (with the widest end so far),
+ * which names every overlap at least once without a pairwise pass.
+ */
+export function findOverlaps<T>(items: Interval<T>[]): Array<[Interval<T>, Interval<T>]> {
+  const out: Array<[Interval<T>, Interval<T>]> = [];
+  const sorted = [...items].sort((a, b) => (a.family !== b.family ? a.family - b.family : a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0));
+  let widest: Interval<T> | undefined;
+  for (const it of sorted) {
+    if (widest && widest.family === it.family && it.start <= widest.end) out.push([widest, it]);
+    if (!widest || widest.family !== it.family || it.end > widest.end) widest = it;
+  }
+  return out;
+}
+
+/** The n-th address of a prefix (0 = network address). */
+export function nthAddress(c: Cidr, n: bigint): bigint {
+  return c.network + n;
+}
+
+export function addressCount(c: Cidr): bigint {
+  return c.last - c.network + 1n;
+}

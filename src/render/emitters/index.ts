@@ -1,0 +1,6 @@
+import type { Emitter } from '../../plan/artifact.js';
+import { netnsEmitter } from './netns.js';
+import { networkdEmitter } from './networkd.js';
+
+/** Every target netgen renders. Adding a target: one emitter module and one templates/<target>/ folder. */
+export const emitters: Emitter[] = [networkdEmitter, netnsEmitter];

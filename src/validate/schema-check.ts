@@ -1,0 +1,150 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import type { Locator } from '../load/source.js';
+import { TEXT_PATTERN } from '../schema/common.js';
+import { inventorySchemaJson } from '../schema/json.js';
+import { parseAddress, parseCidr } from '../net/ip.js';
+import { didYouMean } from '../util/suggest.js';
+
+let validator: ValidateFunction | undefined;
+
+function getValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+    ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseAddress(s) !== undefined });
+    ajv.addFormat('ip-cidr', { type: 'string', validate: (s: string) => parseCidr(s) !== undefined });
+    ajv.addFormat('ip-address-or-cidr', { type: 'string', validate: (s: string) => parseCidr(s, true) !== undefined });
+    validator = ajv.compile(inventorySchemaJson());
+  }
+  return validator;
+}
+
+function decodePointer(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describeValue(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function branchSummary(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => String(v)).join(', ');
+  if ('const' in schema) return String(schema.const);
+  if (schema.type === 'object') return 'a mapping';
+  return String(schema.type ?? 'value');
+}
+
+/** Codes for range errors on fields whose range has its own diagnostic. */
+function rangeCode(path: (string | number)[]): string {
+  const last = path[path.length - 1];
+  if (last === 'vni') return 'NG5002';
+  if (last === 'id' && path.includes('vlans')) return 'NG5003';
+  return 'NG2004';
+}
+
+/** Checks the inventory against the JSON Schema; every violation becomes a positioned diagnostic. */
+export function checkSchema(data: unknown, locator: Locator, bag: DiagnosticBag): boolean {
+  const validate = getValidator();
+  if (validate(data)) return true;
+  const errors = validate.errors ?? [];
+  // anyOf failures are reported once, as "one of ...", instead of once per branch.
+  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && anyOfPaths.some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
+    if (e.keyword === 'pattern' && e.propertyName !== undefined) continue; // reported via propertyNames
+    if (e.keyword === 'maxLength' && e.propertyName !== undefined) continue;
+    const d = mapError(e, data, locator);
+    const key = `${d.code}|${d.path.join('.')}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    bag.error(d.code, d.message, locator.position(d.path, d.at), d.hint ? { hint: d.hint } : {});
+  }
+  return false;
+}
+
+interface Mapped {
+  code: string;
+  message: string;
+  path: (string | number)[];
+  at: 'key' | 'value';
+  hint?: string;
+}
+
+function mapError(e: ErrorObject, data: unknown, _locator: Locator): Mapped {
+  const path = decodePointer(e.instancePath);
+  const where = path.length ? path.join('.') : 'the inventory';
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys((parent.properties as Record<string, unknown>) ?? {});
+      const hint = didYouMean(key, known);
+      return { code: 'NG2001', message: `unknown key '${key}' in ${where}`, path: [...path, key], at: 'key', hint: hint ?? (known.length ? `allowed here: ${known.join(', ')}` : undefined) };
+    }
+    case 'propertyNames': {
+      const key = String((e.params as { propertyName: string }).propertyName);
+      const tooLong = key.length > 64;
+      return {
+        code: 'NG2005',
+        message: tooLong ? `name '${key.slice(0, 40)}...' is too long` : `invalid name ${describeValue(key)} in ${where}: use letters, digits, '-', '_' and '.'`,
+        path: [...path, key],
+        at: 'key',
+      };
+    }
+    case 'required': {
+      const field = String((e.params as { missingProperty: string }).missingProperty);
+      return { code: 'NG2002', message: `missing required field '${field}' in ${where}`, path, at: path.length ? 'key' : 'value' };
+    }
+    case 'type': {
+      const t = (e.params as { type: string | string[] }).type;
+      const types = Array.isArray(t) ? t.join(' or ') : t;
+      return { code: 'NG2003', message: `${where} must be ${types === 'object' ? 'a mapping' : types === 'array' ? 'a list' : `of type ${types}`}, not ${describeValue(e.data)}`, path, at: 'value' };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed) : undefined;
+      return { code: 'NG2004', message: `${where} must be one of: ${allowed.join(', ')} (got ${describeValue(e.data)})`, path, at: 'value', hint };
+    }
+    case 'const':
+      return { code: 'NG2004', message: `${where} must be ${describeValue((e.params as { allowedValue: unknown }).allowedValue)}`, path, at: 'value' };
+    case 'anyOf': {
+      const branches = ((parent.anyOf as Record<string, unknown>[]) ?? []).map(branchSummary);
+      return { code: 'NG2004', message: `${where} must be one of: ${branches.join(', ')} (got ${describeValue(e.data)})`, path, at: 'value' };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { code: rangeCode(path), message: `${where} ${e.message} (got ${describeValue(e.data)})`, path, at: 'value' };
+    case 'format':
+      return { code: 'NG2006', message: `${where}: ${describeValue(e.data)} is not ${formatWord(String((e.params as { format: string }).format))}`, path, at: 'value', hint: formatHint(String((e.params as { format: string }).format)) };
+    case 'pattern': {
+      if (parent.pattern === TEXT_PATTERN) return { code: 'NG2007', message: `${where} contains a control character (newline, tab, NUL...)`, path, at: 'value', hint: 'write the text on one line' };
+      if (String(parent.pattern).includes('[0-9A-Fa-f]{2}')) return { code: 'NG5007', message: `${where}: ${describeValue(e.data)} is not a MAC address`, path, at: 'value', hint: 'write six hex octets, e.g. 02:00:00:00:00:01' };
+      return { code: 'NG2005', message: `${where}: invalid value ${describeValue(e.data)}: use letters, digits, '-', '_' and '.'`, path, at: 'value' };
+    }
+    case 'maxLength':
+      return { code: 'NG2004', message: `${where} is longer than ${(e.params as { limit: number }).limit} characters`, path, at: 'value' };
+    case 'minItems':
+      return { code: 'NG2002', message: `${where} must have at least ${(e.params as { limit: number }).limit} item(s)`, path, at: 'value' };
+    case 'uniqueItems':
+      return { code: 'NG3002', message: `${where} lists the same item twice (items ${(e.params as { j: number; i: number }).j} and ${(e.params as { i: number }).i})`, path: [...path, (e.params as { i: number }).i], at: 'value' };
+    default:
+      return { code: 'NG2004', message: `${where} ${e.message ?? 'is invalid'}`, path, at: 'value' };
+  }
+}
+
+function formatWord(f: string): string {
+  return f === 'ip-address' ? 'an IP address' : f === 'ip-cidr' ? 'an address with /prefix-length' : 'an IP address or prefix';
+}
+
+function formatHint(f: string): string {
+  return f === 'ip-cidr' ? 'write e.g. 10.0.0.1/24 or 2001:db8::1/64' : 'write e.g. 10.0.0.1 or 2001:db8::1';
+}
