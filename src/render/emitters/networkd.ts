@@ -28,16 +28,18 @@ export interface RuleView {
   description?: string;
 }
 
-export function routeView(r: RouteModel): RouteView {
+/** `onLinkFamilies`: families for which the link has no address, so a gateway can only be on-link (routed networks). */
+export function routeView(r: RouteModel, onLinkFamilies: Set<number> = new Set()): RouteView {
   const isDefault = r.to === '0.0.0.0/0' || r.to === '::/0';
   return {
     destination: isDefault && r.via ? '' : r.to,
     gateway: r.via,
     table: r.table,
     metric: r.metric,
-    scope: r.scope ?? (!r.via && !isDefault && r.type !== 'blackhole' && r.type !== 'unreachable' && r.type !== 'prohibit' ? 'link' : undefined),
+    // networkd ignores (and warns about) Scope= on IPv6 routes.
+    scope: r.family === 6 ? undefined : (r.scope ?? (!r.via && !isDefault && r.type !== 'blackhole' && r.type !== 'unreachable' && r.type !== 'prohibit' ? 'link' : undefined)),
     type: r.type && r.type !== 'unicast' ? r.type : undefined,
-    onlink: r.onlink,
+    onlink: r.onlink ?? (r.via && onLinkFamilies.has(r.family) ? true : undefined),
     source: r.source,
     description: r.description,
   };
@@ -74,7 +76,7 @@ function networkView(l: Link) {
     forward: l.forwarding,
     configureWithoutCarrier: l.kind === 'bridge' || l.kind === 'vxlan' || l.kind === 'tap' || l.kind === 'vrf' ? true : undefined,
     requiredForOnline: !hasAddresses || isPort || l.kind === 'tap' ? false : undefined,
-    routes: l.routes.map(routeView),
+    routes: l.routes.map((r) => routeView(r, new Set([4, 6].filter((f) => !l.addresses.some((a) => a.cidr.family === f))))),
     rules: l.rules.map(ruleView),
     fdb: l.vxlan?.fdb ?? [],
   };

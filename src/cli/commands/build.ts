@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../diagnostics/diagnostic.js';
+import { compile } from '../../pipeline/compile.js';
+import { acquireLock, diffTree, recoverInterruptedSwap, writeTree } from '../../write/writer.js';
+import { findInventories } from '../inventories.js';
+import { reportDiagnostics, type ReportOptions } from '../report.js';
+import { EXIT, type CommandContext } from '../context.js';
+
+interface BuildFlags {
+  out?: string;
+  check?: boolean;
+  templates?: string[];
+  timings?: boolean;
+  format: 'text' | 'json';
+  color?: boolean;
+  quiet?: boolean;
+}
+
+export function reportOpts(flags: { format?: 'text' | 'json'; color?: boolean }): ReportOptions {
+  return { color: flags.color ?? (process.stderr.isTTY && !process.env.NO_COLOR), format: flags.format ?? 'text' };
+}
+
+async function buildOne(inventory: string, outDir: string, flags: BuildFlags): Promise<number> {
+  const started = performance.now();
+  const r = await compile(inventory, { templateOverlays: flags.templates });
+  const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
+  if (errors || !r.files || !r.lock) return EXIT.errors;
+  if (flags.check) {
+    const d = diffTree(outDir, r.files);
+    const lockDrift = r.lock.previousText !== r.lock.text;
+    const drift = [...d.added.map((p) => `added    ${p}`), ...d.changed.map((p) => `changed  ${p}`), ...d.removed.map((p) => `removed  ${p}`)];
+    if (lockDrift) drift.push(`changed  ${path.relative(process.cwd(), r.lock.path)} (allocation lock)`);
+    if (drift.length) {
+      process.stdout.write(`${outDir}: ${drift.length} file(s) would change:\n${drift.map((l) => `  ${l}\n`).join('')}`);
+      return EXIT.errors;
+    }
+    if (!flags.quiet) process.stdout.write(`${outDir}: up to date (${r.files.size} files)\n`);
+    return EXIT.ok;
+  }
+  const release = acquireLock(path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.lock`));
+  let result;
+  try {
+    recoverInterruptedSwap(path.resolve(outDir));
+    result = writeTree(path.resolve(outDir), r.files);
+    if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
+  } finally {
+    release();
+  }
+  r.timings.mark('write');
+  const hosts = r.model?.hosts.length ?? 0;
+  const secs = ((performance.now() - started) / 1000).toFixed(2);
+  if (!flags.quiet) process.stdout.write(`${outDir}: ${result.written.length} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs}s\n`);
+  if (flags.timings) {
+    const t = r.timings.ms;
+    process.stdout.write(`timings (ms): ${(['load', 'validate', 'resolve', 'plan', 'render', 'write'] as const).map((s) => `${s} ${(t[s] ?? 0).toFixed(1)}`).join(', ')}\n`);
+  }
+  return EXIT.ok;
+}
+
+export function outDirFor(inventory: string, flags: { out?: string }, many: boolean): string {
+  if (flags.out && many) throw new UsageError('-o/--out takes one inventory; give it alone, or omit -o to build every inventory into out/<name>/');
+  if (flags.out) return flags.out;
+  const name = path.basename(inventory.replace(/[/\\]+$/, '')).replace(/\.ya?ml$/i, '');
+  return path.join('out', name);
+}
+
+
+export function registerBuild(program: Command, ctx: CommandContext): void {
+  program
+    .command('build')
+    .description('build inventories into out/<name>/ (every inventories/*.yaml when none is given)')
+    .argument('[inventories...]', 'inventory files or directories')
+    .option('-o, --out <dir>', 'output directory (one inventory only)')
+    .option('--check', 'write nothing; exit 1 and list files that would change (CI guard for committed output)')
+    .option('-t, --templates <dir...>', 'template overlay directories, searched before the bundled templates')
+    .option('--timings', 'print the time spent in each stage')
+    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .option('--no-color', 'no colours in diagnostics')
+    .option('-q, --quiet', 'print only problems')
+    .addHelpText('after', '\nExamples:\n  netgen build                                   # every inventories/*.yaml into out/<name>/\n  netgen build inventories/lab.yaml -o out/lab\n  netgen build --check                           # CI: fail when committed output is stale\n')
+    .action(async (invs: string[], flags: BuildFlags) => {
+      const list = findInventories(invs);
+      let code: number = EXIT.ok;
+      for (const inv of list) code = Math.max(code, await buildOne(inv, outDirFor(inv, flags, list.length > 1), flags));
+      ctx.setExit(code);
+    });
+
+  program
+    .command('validate')
+    .description('check inventories and print diagnostics; writes nothing')
+    .argument('[inventories...]', 'inventory files or directories')
+    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .option('--no-color', 'no colours')
+    .addHelpText('after', '\nExample:\n  netgen validate inventories/lab.yaml\n')
+    .action(async (invs: string[], flags: { format: 'text' | 'json'; color?: boolean }) => {
+      let code: number = EXIT.ok;
+      for (const inv of findInventories(invs)) {
+        const r = await compile(inv, { validateOnly: true });
+        const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
+        if (errors) code = EXIT.errors;
+        else if (flags.format === 'text') process.stdout.write(`${inv}: ok (${r.model?.hosts.length ?? 0} hosts, ${r.model?.tenants.length ?? 0} tenants)\n`);
+      }
+      ctx.setExit(code);
+    });
+}

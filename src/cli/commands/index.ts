@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { registerBuild } from './build.js';
+import { registerInfo } from './info.js';
+
+/** Every subcommand, one module each; a new command adds its module here. */
+export const commandModules: Array<(program: Command, ctx: CommandContext) => void> = [registerBuild, registerInfo];
