@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { loadInventory, type LoadedInventory } from '../load/load.js';
+import type { JsonPath } from '../load/source.js';
 import type { Model } from '../model/types.js';
 import { planArtifacts } from '../plan/plan.js';
 import { TemplateEngine } from '../render/engine.js';
@@ -62,6 +63,12 @@ export async function compile(inventoryPath: string, opts: CompileOptions = {}):
   const { model, lock } = resolve(input, loaded.name, source, loaded.locator, bag, previous);
   timings.mark('resolve');
   checkModel(model, loaded.locator, bag);
+  const locator = loaded.locator;
+  const report = {
+    error: (code: string, message: string, at: JsonPath, extra: { hint?: string; at?: 'key' | 'value' } = {}) => bag.error(code, message, locator.position(at, extra.at ?? 'value'), extra.hint ? { hint: extra.hint } : {}),
+    warning: (code: string, message: string, at: JsonPath, extra: { hint?: string; at?: 'key' | 'value' } = {}) => bag.warning(code, message, locator.position(at, extra.at ?? 'value'), extra.hint ? { hint: extra.hint } : {}),
+  };
+  for (const e of emitters) e.check?.(model, report);
   timings.mark('validate');
   const lockText = serializeLock(lock, source);
   const previousText = await readText(lockPath);

@@ -1,3 +1,4 @@
+import type { JsonPath } from '../load/source.js';
 import type { HostModel, Model } from '../model/types.js';
 
 /** Manifest kinds: how tools and tests find artifacts. */
@@ -26,6 +27,14 @@ export interface Emitter {
   planHost?(host: HostModel, model: Model): PlannedFile[];
   /** Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). */
   planGlobal?(model: Model): PlannedFile[];
+  /** Target-specific semantic checks (ASN ranges, unknown peers...), run after the model checks; nothing is planned when they report errors. */
+  check?(model: Model, report: TargetReport): void;
+}
+
+/** How a target check reports: a code from the catalog, a message, and the inventory path it points at. */
+export interface TargetReport {
+  error(code: string, message: string, path: JsonPath, extra?: { hint?: string; at?: 'key' | 'value' }): void;
+  warning(code: string, message: string, path: JsonPath, extra?: { hint?: string; at?: 'key' | 'value' }): void;
 }
 
 /** The root of a host's tree: mirrors the host's filesystem, so `rsync -a DIR/ root@host:/` deploys it. */
