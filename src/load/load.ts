@@ -74,19 +74,36 @@ function isPlainMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Collections that a directory inventory may spread over several files: the top-level sections, a
+ * site, and a site's hosts. A single object (a tenant, a host) is defined in exactly one file.
+ */
+function isMergeable(p: JsonPath): boolean {
+  if (p.length === 1) return true;
+  if (p[0] === 'sites') return p.length === 2 || (p.length === 3 && p[2] === 'hosts');
+  return false;
+}
+
 /** Merges b into a (directory inventories); a key defined by two files is an error unless both are mappings. */
-function mergeInto(a: Record<string, unknown>, b: Record<string, unknown>, at: JsonPath, fileIndex: number, owners: Map<string, number>, locator: Locator, bag: DiagnosticBag): void {
+function mergeInto(a: Record<string, unknown>, b: Record<string, unknown>, at: JsonPath, fileIndex: number, locator: Locator, bag: DiagnosticBag): void {
   for (const [k, v] of Object.entries(b)) {
     const p = [...at, k];
     if (!(k in a)) {
       a[k] = v;
       locator.setOwner(p, fileIndex);
-      owners.set(p.join('\u0000'), fileIndex);
       continue;
     }
     const existing = a[k];
-    if (isPlainMap(existing) && isPlainMap(v)) {
-      mergeInto(existing, v, p, fileIndex, owners, locator, bag);
+    if (Array.isArray(existing) && Array.isArray(v) && at.length === 0) {
+      // Top-level lists (checks) concatenate; each item remembers its file.
+      for (const item of v) {
+        locator.setOwner([k, existing.length], fileIndex);
+        existing.push(item);
+      }
+      continue;
+    }
+    if (isPlainMap(existing) && isPlainMap(v) && isMergeable(p)) {
+      mergeInto(existing, v, p, fileIndex, locator, bag);
       continue;
     }
     const second = locator.position(p, 'key');
@@ -138,7 +155,6 @@ export async function loadInventory(inputPath: string, bag: DiagnosticBag): Prom
   }
   const locator = new Locator(files);
   const data: Record<string, unknown> = {};
-  const owners = new Map<string, number>();
   values.forEach((v, i) => {
     if (v === undefined) return;
     if (v === null) return; // an empty file contributes nothing
@@ -150,7 +166,7 @@ export async function loadInventory(inputPath: string, bag: DiagnosticBag): Prom
       Object.assign(data, v);
       return;
     }
-    mergeInto(data, v, [], i, owners, locator, bag);
+    mergeInto(data, v, [], i, locator, bag);
   });
   return { name: inventoryName(inputPath), displayPath, absolutePath, isDirectory, data, locator };
 }
