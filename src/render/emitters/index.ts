@@ -1,6 +1,9 @@
 import type { Emitter } from '../../plan/artifact.js';
+import { ansibleEmitter } from './ansible.js';
+import { applyEmitter } from './apply.js';
+import { frrEmitter } from './frr.js';
 import { netnsEmitter } from './netns.js';
 import { networkdEmitter } from './networkd.js';
 
 /** Every target netgen renders. Adding a target: one emitter module and one templates/<target>/ folder. */
-export const emitters: Emitter[] = [networkdEmitter, netnsEmitter];
+export const emitters: Emitter[] = [networkdEmitter, netnsEmitter, applyEmitter, ansibleEmitter, frrEmitter];
