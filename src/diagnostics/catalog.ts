@@ -56,8 +56,9 @@ const entries: CatalogEntry[] = [
   // 6xxx: targets (firewall, routing daemons, routers, storage)
   { code: 'NG6001', title: 'Unknown target reference', explanation: 'A firewall, BGP, NAT or service rule names an address, set or peer that is not defined.', fix: 'Define it or correct the name.' },
   { code: 'NG6002', title: 'Invalid port', explanation: 'Ports are 1..65535; ranges are written 1000-2000.', fix: 'Correct the port.' },
-  { code: 'NG6003', title: 'Invalid ASN', explanation: 'BGP AS numbers are 1..4294967295.', fix: 'Correct the AS number.' },
+  { code: 'NG6003', title: 'Invalid ASN', explanation: 'BGP AS numbers are 1..4294967295; 23456 (AS_TRANS, RFC 6793) is reserved for 2-byte speakers and cannot be an AS of its own.', example: 'bgp:\n  asn: 0', fix: 'Correct the AS number.' },
   { code: 'NG6004', title: 'Invalid check', explanation: 'A lab check names a host, namespace or address that does not exist.', fix: 'Correct the check.' },
+  { code: 'NG6010', title: 'Name not usable as an FRR instance', explanation: 'An FRR instance per namespace uses the namespace name as its pathspace (/etc/frr/NAME, vtysh -N NAME); FRR refuses pathspaces containing dots, and "daemons" would clash with the root instance\'s file.', example: 'namespaces:\n  tenant.a:\n    bgp: {asn: 64515}', fix: 'Rename the namespace (letters, digits, - and _).' },
   // 9xxx: output and internals
   { code: 'NG9001', title: 'Cannot write output', explanation: 'Writing the output tree failed (disk full, permissions). The previous output is left untouched.', fix: 'Free space or fix permissions and build again.' },
   { code: 'NG9002', title: 'Output is locked', explanation: 'Another netgen build is writing the same output directory.', fix: 'Wait for it to finish; if no build is running, remove the stale lock file named in the message.' },

@@ -65,20 +65,30 @@ export const Firewall = Strict(
   'Firewall intent for the root namespace of a host or for a network namespace.',
 );
 
+/** AS numbers are range-checked semantically (NG6003) so that the message can say why (0, AS_TRANS, too large). */
+const Asn = Type.Integer({ description: 'A BGP AS number, 1..4294967295 (4-byte ASNs as plain integers).' });
+
 export const BgpNeighbor = Strict({
   address: IpAddress,
-  remote_as: Type.Union([Type.Integer({ minimum: 1, maximum: 4294967295 }), Type.Literal('internal'), Type.Literal('external')]),
-  update_source: Type.Optional(Type.String()),
+  remote_as: Type.Union([Asn, Type.Literal('internal'), Type.Literal('external')]),
+  update_source: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9_:][A-Za-z0-9_.:-]*$', maxLength: 64, description: 'An interface of the instance (eth1) or one of its addresses.' }),
+  ),
   description: Type.Optional(Text),
-  address_families: Type.Optional(Type.Array(Type.Union([Type.Literal('ipv4-unicast'), Type.Literal('ipv6-unicast'), Type.Literal('l2vpn-evpn')]))),
-  import: Type.Optional(Type.Array(IpCidr, { description: 'Prefixes accepted from this neighbor (default: none).' })),
-  export: Type.Optional(Type.Array(IpCidr, { description: 'Prefixes announced to this neighbor (default: the networks).' })),
+  address_families: Type.Optional(
+    Type.Array(Type.Union([Type.Literal('ipv4-unicast'), Type.Literal('ipv6-unicast'), Type.Literal('l2vpn-evpn')]), {
+      uniqueItems: true,
+      description: 'Default: the unicast family of the neighbor address.',
+    }),
+  ),
+  import: Type.Optional(Type.Array(IpCidr, { description: 'Prefixes accepted from this neighbor, matched exactly (default: none).' })),
+  export: Type.Optional(Type.Array(IpCidr, { description: 'Prefixes announced to this neighbor, matched exactly (default: the networks).' })),
   ebgp_multihop: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
 });
 
 export const Bgp = Strict(
   {
-    asn: Type.Integer({ minimum: 1, maximum: 4294967295 }),
+    asn: Asn,
     router_id: Type.Optional(IpAddress),
     listen: Type.Optional(IpAddress),
     networks: Type.Optional(Type.Array(IpCidr)),
