@@ -1,4 +1,4 @@
-import type { JsonPath } from '../load/source.js';
+import type { JsonPath, Locator } from '../load/source.js';
 import type { Cidr, Family } from '../net/ip.js';
 import type { CheckInput, HostInput, InventoryInput, NamespaceInput } from '../schema/inventory.js';
 
@@ -169,4 +169,6 @@ export interface Model {
   hosts: HostModel[];
   checks: CheckInput[];
   input: InventoryInput;
+  /** Maps origins to file:line (docs and `netgen show` cite inventory lines). Non-enumerable: never serialised. */
+  readonly locator?: Locator;
 }

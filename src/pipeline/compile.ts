@@ -61,6 +61,7 @@ export async function compile(inventoryPath: string, opts: CompileOptions = {}):
   if (error) bag.warning('NG1008', `lock file ${path.basename(lockPath)} is unreadable (${error}); allocations start afresh`, { file: path.basename(lockPath), line: 1, col: 1 });
   const source = loaded.isDirectory ? `${loaded.name}/` : path.basename(loaded.absolutePath);
   const { model, lock } = resolve(input, loaded.name, source, loaded.locator, bag, previous);
+  Object.defineProperty(model, 'locator', { value: loaded.locator, enumerable: false });
   timings.mark('resolve');
   checkModel(model, loaded.locator, bag);
   const locator = loaded.locator;
