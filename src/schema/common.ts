@@ -20,7 +20,8 @@ export const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 export const Vni = Type.Integer({ minimum: 1, maximum: 16777215, description: 'VXLAN network identifier (24 bits).' });
 export const VlanId = Type.Integer({ minimum: 1, maximum: 4094, description: '802.1Q VLAN id.' });
 export const TableRef = Type.Unsafe<string | number>({ type: ['string', 'integer'], description: 'A routing table: a name from `tables:` or a number.' });
-export const ScalarValue = Type.Unsafe<string | number | boolean>({ type: ['string', 'integer', 'boolean'] });
+/** Sysctl-like values: numbers, booleans or short words (never anything a config line could not carry). */
+export const ScalarValue = Type.Unsafe<string | number | boolean>({ type: ['string', 'integer', 'boolean'], pattern: '^[A-Za-z0-9 ._:/,+-]*$', maxLength: 255 });
 
 /** A mapping whose keys are names (validated by pattern) and whose values follow `value`. */
 export function NamedMap<T extends TSchema>(value: T, keyPattern = NAME_PATTERN, description?: string): TUnsafe<Record<string, Static<T>>> {

@@ -1,0 +1,24 @@
+import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inventoryPath, ROOT } from '../helpers/paths.js';
+import { run } from '../helpers/tools.js';
+
+/** netgen installed as a package (npm install -g / npx) finds its bundled templates, not the cwd's. */
+describe('installed package', () => {
+  it('builds an inventory from an unrelated directory', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'netgen-pkg-'));
+    const pack = run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: ROOT, timeout: 170_000 });
+    expect(pack.status, pack.stderr).toBe(0);
+    const tgz = readdirSync(tmp).find((n) => n.endsWith('.tgz'))!;
+    const prefix = path.join(tmp, 'prefix');
+    const inst = run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', path.join(tmp, tgz)], { cwd: tmp, timeout: 170_000 });
+    expect(inst.status, inst.stderr).toBe(0);
+    const bin = path.join(prefix, 'bin/netgen');
+    const work = path.join(tmp, 'work');
+    const r = run(bin, ['build', inventoryPath('neutron-two-hosts'), '-o', path.join(work, 'out'), '--quiet'], { cwd: tmp });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(path.join(work, 'out/lab/node01/usr/local/lib/netgen/netns-up.sh'))).toBe(true);
+  });
+});
