@@ -37,13 +37,20 @@ function resolveTables(hostId: string, input: HostInput, path: (string | number)
   return tables;
 }
 
-function refError(ctx: ResolveContext, what: string, name: string, path: JsonPath, candidates: Iterable<string>): void {
-  ctx.error('NG3001', `unknown ${what} '${name}'`, path, { hint: didYouMean(name, candidates) });
+function refError(ctx: ResolveContext, what: string, name: string, path: JsonPath, candidates: Iterable<string>, at: 'key' | 'value' = 'value'): void {
+  ctx.error('NG3001', `unknown ${what} '${name}'`, path, { hint: didYouMean(name, candidates), at });
+}
+
+/** Where a VLAN/macvlan parent is written: its `link:` value, or the link's own name (bond0.992). */
+function parentRefPath(l: Link, input: { vlans?: Record<string, { link?: string }>; macvlans?: Record<string, { link?: string }> }): { path: JsonPath; at: 'key' | 'value' } {
+  const explicit = l.vlan ? Object.hasOwn(input.vlans ?? {}, l.name) && input.vlans![l.name].link !== undefined : true;
+  return explicit ? { path: [...l.origin, 'link'], at: 'value' } : { path: l.origin, at: 'key' };
 }
 
 /** Resolves the cross references among a host's root-namespace links. */
 function wireRootLinks(host: HostModel, input: HostInput, path: (string | number)[], ctx: ResolveContext): void {
   const byName = linkIndex(host.links);
+  const memberAt = new Map<string, (string | number)[]>();
   const take = (member: string, owner: string, mpath: (string | number)[]) => {
     const m = byName.get(member);
     if (!m) {
@@ -51,16 +58,18 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
       return undefined;
     }
     if (m.master || m.bond) {
-      ctx.error('NG3004', `${member} is already a member of ${m.master ?? m.bond}; it cannot also join ${owner}`, mpath);
+      const first = memberAt.get(member);
+      ctx.error('NG3004', `${member} is already a member of ${m.master ?? m.bond}; it cannot also join ${owner}`, mpath, { related: first ? [{ message: 'first used here', path: first }] : undefined });
       return undefined;
     }
+    memberAt.set(member, mpath);
     return m;
   };
   // Root veth pairs: the peer is a link of its own (it can join a bridge).
   for (const l of [...host.links]) {
     if (l.kind !== 'veth' || !l.veth) continue;
     if (byName.has(l.veth.peer)) {
-      ctx.error('NG3002', `veth peer name '${l.veth.peer}' is already used on host ${host.id}`, [...l.origin, 'peer']);
+      ctx.error('NG3002', `veth peer name '${l.veth.peer}' is already used on host ${host.id}`, [...l.origin, 'peer'], { related: [{ message: 'first defined here', path: byName.get(l.veth.peer)!.origin }] });
       continue;
     }
     const peer = newLink(l.veth.peer, 'veth', 'networkd', l.origin);
@@ -70,7 +79,7 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
     peer.mtu = l.mtu;
     host.links.push(peer);
     byName.set(peer.name, peer);
-    if (l.veth.peerBridge) l.veth.peerBridge && (peer.master = l.veth.peerBridge);
+    if (l.veth.peerBridge) peer.master = l.veth.peerBridge;
   }
   for (const [bondName, bond] of Object.entries(input.bonds ?? {})) {
     bond.members.forEach((member, i) => {
@@ -94,7 +103,8 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
     }
     if (l.vlan) {
       const parent = byName.get(l.vlan.link);
-      if (!parent) refError(ctx, 'VLAN parent interface', l.vlan.link, l.origin, byName.keys());
+      const where = parentRefPath(l, input);
+      if (!parent) refError(ctx, 'VLAN parent interface', l.vlan.link, where.path, byName.keys(), where.at);
       else parent.stacked.vlans.push(l.name);
     }
     if (l.macvlan) {
@@ -102,7 +112,7 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
       if (!parent) refError(ctx, 'macvlan parent interface', l.macvlan.link, [...l.origin, 'link'], byName.keys());
       else parent.stacked.macvlans.push(l.name);
     }
-    if (l.vrf && !(input.vrfs ?? {})[l.vrf]) refError(ctx, 'VRF', l.vrf, [...l.origin, 'vrf'], Object.keys(input.vrfs ?? {}));
+    if (l.vrf && !Object.hasOwn(input.vrfs ?? {}, l.vrf)) refError(ctx, 'VRF', l.vrf, [...l.origin, 'vrf'], Object.keys(input.vrfs ?? {}));
   }
 }
 
@@ -149,7 +159,10 @@ export function resolveNamespace(host: HostModel, name: string, input: Namespace
   if (input.macs) applyMacScheme(ns, input.macs.context, rootByName);
   for (const l of links) {
     if (l.kind === 'nic' && rootByName.has(l.name)) ctx.error('NG3004', `${l.name} is moved into namespace ${name} but is also configured in the root namespace`, l.origin, { at: 'key', related: [{ message: 'root namespace configuration', path: rootByName.get(l.name)!.origin }] });
-    if ((l.vlan || l.macvlan) && !rootByName.has((l.vlan ?? l.macvlan)!.link) && !nsByName.has((l.vlan ?? l.macvlan)!.link)) refError(ctx, 'parent interface', (l.vlan ?? l.macvlan)!.link, l.origin, rootByName.keys());
+    if ((l.vlan || l.macvlan) && !rootByName.has((l.vlan ?? l.macvlan)!.link) && !nsByName.has((l.vlan ?? l.macvlan)!.link)) {
+      const where = parentRefPath(l, input as never);
+      refError(ctx, 'parent interface', (l.vlan ?? l.macvlan)!.link, where.path, rootByName.keys(), where.at);
+    }
     if (l.veth) {
       if (rootByName.has(l.veth.peer)) ctx.error('NG3002', `veth peer '${l.veth.peer}' clashes with an interface of the root namespace`, [...l.origin, 'peer'], { related: [{ message: 'root interface', path: rootByName.get(l.veth.peer)!.origin }] });
       if (l.veth.peerBridge) {

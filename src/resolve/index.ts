@@ -7,6 +7,7 @@ import { Allocator, type LockData } from './allocator.js';
 import { ResolveContext } from './context.js';
 import { resolveHostBase, resolveNamespace, wireVxlan } from './host.js';
 import { linkIndex } from './links.js';
+import { parseRoute } from './routing.js';
 import { attachTenant, resolveTenants, VXLAN_OVERHEAD, type TenantAttachment } from './tenants.js';
 
 export interface ResolveResult {
@@ -67,7 +68,7 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
           if (gw) ns.routes.push({ to: key === 'gateway' ? '0.0.0.0/0' : '::/0', family: key === 'gateway' ? 4 : 6, via: gw, origin: ['tenants', tName, key] });
         }
         (presence?.routes ?? []).forEach((r, i) => {
-          const m = parseRouteSafe(r, [...ppath, 'routes', i], tables, ctx);
+          const m = parseRoute(r, [...ppath, 'routes', i], tables, ctx);
           if (m) ns!.routes.push(m);
         });
         tenant.hosts.push(host.id);
@@ -90,11 +91,6 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
   for (const t of tenants) t.hosts.sort();
   const model: Model = { name, source, tenants, sites, hosts, checks: input.checks ?? [], input };
   return { model, lock: allocator.next };
-}
-
-import { parseRoute } from './routing.js';
-function parseRouteSafe(...args: Parameters<typeof parseRoute>) {
-  return parseRoute(...args);
 }
 
 /** Every host carrying a tenant gets a VXLAN to every other such host: one remote, or head-end replication. */

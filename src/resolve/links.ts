@@ -2,11 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import type { JsonPath } from '../load/source.js';
 import type { IfAddress, Link, LinkKind, LinkOwner } from '../model/types.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
-import { LINK_MAP_KEYS, type linkMaps, type Nic } from '../schema/links.js';
+import { LINK_MAP_KEYS, type Bond, type Bridge, type linkMaps, type Macvlan, type Nic, type Veth, type Vlan, type Vxlan } from '../schema/links.js';
 import type { ResolveContext } from './context.js';
 import { parseRoute, parseRules, type TableScope } from './routing.js';
 
 type LinkCommonInput = Static<typeof Nic>;
+/** Any one link kind's input; the map it came from says which fields are there. */
+type AnyLinkInput = LinkCommonInput & Partial<Static<typeof Bond> & Static<typeof Vlan> & Static<typeof Bridge> & Static<typeof Vxlan> & Static<typeof Macvlan> & Static<typeof Veth>>;
 type LinkMapsInput = { [K in keyof typeof linkMaps]?: Record<string, Record<string, unknown>> };
 
 const KIND_OF: Record<(typeof LINK_MAP_KEYS)[number], LinkKind> = {
@@ -80,15 +82,17 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
       const path = [...basePath, mapKey, name];
       const kind = KIND_OF[mapKey];
       const link = newLink(name, kind, kind === 'tap' ? 'external' : owner, path);
-      const v = raw as Record<string, any>;
-      applyCommon(link, v as LinkCommonInput, path, tables, ctx);
+      const v = raw as AnyLinkInput;
+      applyCommon(link, v, path, tables, ctx);
       switch (kind) {
-        case 'bond':
-          link.bondOpts = { mode: v.mode, miimon: v.miimon, lacpRate: v.lacp_rate, hashPolicy: v.transmit_hash_policy, minLinks: v.min_links };
+        case 'bond': {
+          const mode = v.mode as string;
+          link.bondOpts = { mode, miimon: v.miimon, lacpRate: v.lacp_rate, hashPolicy: v.transmit_hash_policy, minLinks: v.min_links };
           if (v.lacp_rate && v.mode !== '802.3ad') ctx.error('NG5010', `lacp_rate applies only to mode 802.3ad (bond ${name} is ${v.mode})`, [...path, 'lacp_rate'], { at: 'key' });
-          if (v.primary && !['active-backup', 'balance-tlb', 'balance-alb'].includes(v.mode)) ctx.error('NG5010', `primary applies only to active-backup, balance-tlb and balance-alb (bond ${name} is ${v.mode})`, [...path, 'primary'], { at: 'key' });
-          if (v.transmit_hash_policy && !['balance-xor', '802.3ad', 'balance-tlb'].includes(v.mode)) ctx.error('NG5010', `transmit_hash_policy applies only to balance-xor, 802.3ad and balance-tlb (bond ${name} is ${v.mode})`, [...path, 'transmit_hash_policy'], { at: 'key' });
+          if (v.primary && !['active-backup', 'balance-tlb', 'balance-alb'].includes(mode)) ctx.error('NG5010', `primary applies only to active-backup, balance-tlb and balance-alb (bond ${name} is ${v.mode})`, [...path, 'primary'], { at: 'key' });
+          if (v.transmit_hash_policy && !['balance-xor', '802.3ad', 'balance-tlb'].includes(mode)) ctx.error('NG5010', `transmit_hash_policy applies only to balance-xor, 802.3ad and balance-tlb (bond ${name} is ${v.mode})`, [...path, 'transmit_hash_policy'], { at: 'key' });
           break;
+        }
         case 'vlan': {
           const m = /^(.+)\.(\d+)$/.exec(name);
           const id = v.id ?? (m ? Number(m[2]) : undefined);
@@ -106,7 +110,7 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
           break;
         case 'vxlan':
           link.vxlan = {
-            vni: v.vni,
+            vni: v.vni!,
             local: v.local ? parseAddress(v.local)?.text : undefined,
             remote: v.remote ? parseAddress(v.remote)?.text : undefined,
             group: v.group ? parseAddress(v.group)?.text : undefined,
@@ -114,15 +118,15 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
             learning: v.learning ?? true,
             ttl: v.ttl,
             underlay: v.underlay,
-            fdb: (v.remotes ?? []).map((r: string) => parseAddress(r)?.text ?? r),
+            fdb: (v.remotes ?? []).map((r) => parseAddress(r)?.text ?? r),
           };
           break;
         case 'macvlan':
-          link.macvlan = { link: v.link, mode: v.mode ?? 'bridge' };
+          link.macvlan = { link: v.link!, mode: v.mode ?? 'bridge' };
           break;
         case 'veth':
           link.veth = {
-            peer: v.peer,
+            peer: v.peer!,
             peerBridge: v.peer_bridge,
             peerAddresses: parseIfAddresses(undefined, v.peer_addresses, path, new Set()).map((a, i) => ({ ...a, origin: [...path, 'peer_addresses', i] })),
             peerMac: v.peer_mac?.toLowerCase(),

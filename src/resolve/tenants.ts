@@ -3,7 +3,7 @@ import { cidrContains, findOverlaps, parseAddress, parseCidr, type Cidr } from '
 import type { InventoryInput, TenantPresenceInput } from '../schema/inventory.js';
 import type { ResolveContext } from './context.js';
 import { newLink } from './links.js';
-import { deriveIfName, deriveMac, shortHash } from './names.js';
+import { deriveIfName, deriveMac } from './names.js';
 
 export const VXLAN_OVERHEAD = { 4: 50, 6: 70 } as const;
 
@@ -151,8 +151,4 @@ export function attachTenant(hostId: string, t: TenantModel, p: TenantPresenceIn
     }
   }
   return { tenant: t, namespace: ns, bridge, vxlan, vethNs, presencePath };
-}
-
-export function tenantShortHash(name: string): string {
-  return shortHash(name, 4);
 }
