@@ -4,6 +4,7 @@ import { applyEmitter } from './apply.js';
 import { frrEmitter } from './frr.js';
 import { netnsEmitter } from './netns.js';
 import { networkdEmitter } from './networkd.js';
+import { nftablesEmitter } from './nftables/index.js';
 
 /** Every target netgen renders. Adding a target: one emitter module and one templates/<target>/ folder. */
-export const emitters: Emitter[] = [networkdEmitter, netnsEmitter, applyEmitter, ansibleEmitter, frrEmitter];
+export const emitters: Emitter[] = [networkdEmitter, netnsEmitter, applyEmitter, ansibleEmitter, frrEmitter, nftablesEmitter];
