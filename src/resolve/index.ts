@@ -101,14 +101,17 @@ function connectTenantOverlays(attachments: Array<TenantAttachment & { host: Hos
     list.push(a);
     byTenant.set(a.tenant.name, list);
   }
+  // One index per host and one removal pass per host: no per-tenant scan of a host's links.
+  const indexes = new Map<HostModel, Map<string, Link>>();
+  const dropped = new Set<Link>();
   for (const list of byTenant.values()) {
     for (const a of list) {
+      let rootByName = indexes.get(a.host);
+      if (!rootByName) indexes.set(a.host, (rootByName = linkIndex(a.host.links)));
       const underlay = a.host.underlay;
-      const rootByName = linkIndex(a.host.links);
       const underlayLink = underlay ? rootByName.get(underlay.link) : undefined;
       const family = underlay?.v4 ? 4 : 6;
       const local = family === 4 ? underlay?.v4 : underlay?.v6;
-      const peers = list.filter((b) => b !== a).map((b) => (family === 4 ? b.host.underlay?.v4 : b.host.underlay?.v6)).filter((x): x is string => !!x);
       const underlayMtu = underlayLink?.mtu ?? DEFAULT_MTU;
       const mtu = a.tenant.mtu ?? underlayMtu - VXLAN_OVERHEAD[family];
       if (a.tenant.mtu && a.tenant.mtu + VXLAN_OVERHEAD[family] > underlayMtu) {
@@ -121,13 +124,15 @@ function connectTenantOverlays(attachments: Array<TenantAttachment & { host: Hos
       a.vethNs.veth!.peerMtu = mtu;
       if (list.length > 1 && (!local || !underlayLink)) {
         ctx.error('NG5006', `tenant ${a.tenant.name} spans several hosts but ${a.host.id} has no underlay address for VXLAN`, a.presencePath, { at: 'key', hint: "give the host an addressed NIC or set 'underlay:'" });
-        dropLink(a.host, a.vxlan);
+        dropped.add(a.vxlan);
         continue;
       }
       if (list.length < 2) {
-        dropLink(a.host, a.vxlan); // a tenant on one host needs no tunnel
+        dropped.add(a.vxlan); // a tenant on one host needs no tunnel
         continue;
       }
+      // The peer list is the output itself (one FDB entry per peer), so its size is inherent.
+      const peers = list.filter((b) => b !== a).map((b) => (family === 4 ? b.host.underlay?.v4 : b.host.underlay?.v6)).filter((x): x is string => !!x);
       a.vxlan.mtu = mtu;
       a.vxlan.vxlan!.local = local;
       a.vxlan.vxlan!.underlay = underlayLink!.name;
@@ -136,8 +141,5 @@ function connectTenantOverlays(attachments: Array<TenantAttachment & { host: Hos
       underlayLink!.stacked.vxlans.push(a.vxlan.name);
     }
   }
-}
-
-function dropLink(host: HostModel, link: Link): void {
-  host.links = host.links.filter((l) => l !== link);
+  if (dropped.size) for (const h of indexes.keys()) h.links = h.links.filter((l) => !dropped.has(l));
 }

@@ -1,0 +1,39 @@
+import { instance } from '@viz-js/viz';
+import type { Model } from '../../model/types.js';
+import type { Emitter, PlannedFile } from '../../plan/artifact.js';
+import { headerLines } from '../engine.js';
+import { addressPlan } from './docs/address-plan.js';
+import { LineIndex } from './docs/lines.js';
+import { colorKeys, siteTopology, topologyDot } from './docs/topology.js';
+
+/**
+ * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and per inventory an address
+ * plan in Markdown. The SVG is rendered in-process by Graphviz compiled to WebAssembly, so no
+ * system binary is needed; the instance is created once when this module loads.
+ */
+const viz = await instance();
+
+/** Graphviz layout time grows fast with size; larger sites get the DOT source only. */
+export const SVG_MAX_HOSTS = 60;
+
+export function renderSvg(dot: string, source: string): string {
+  const svg = viz.renderString(dot, { format: 'svg', engine: 'dot' });
+  // The header goes after the XML declaration, which must stay first.
+  return svg.replace(/^(<\?xml[^>]*>\n)?/, (decl) => `${decl}${headerLines('xml', { source })}`);
+}
+
+export const docsEmitter: Emitter = {
+  target: 'docs',
+  planGlobal(model: Model): PlannedFile[] {
+    const colors = colorKeys(model);
+    const files: PlannedFile[] = [];
+    for (const site of model.sites) {
+      const dot = topologyDot(siteTopology(model, site, colors), headerLines('//', { source: model.source }));
+      files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.dot`, content: dot });
+      if (site.hosts.length <= SVG_MAX_HOSTS) files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.svg`, content: renderSvg(dot, model.source) });
+    }
+    const plan = addressPlan(model, new LineIndex(model.locator));
+    files.push({ kind: 'doc', path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: plan });
+    return files;
+  },
+};

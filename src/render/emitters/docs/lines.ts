@@ -1,0 +1,45 @@
+import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { JsonPath, Locator } from '../../../load/source.js';
+
+/**
+ * file:line for model origins, from one walk over every inventory document. Locator.position
+ * searches mapping items on each call, which would make citing every row of a large address plan
+ * quadratic; this index answers in O(path depth).
+ */
+export class LineIndex {
+  private readonly lines = new Map<string, string>();
+
+  constructor(locator: Locator | undefined) {
+    for (const file of locator?.files ?? []) {
+      const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: file.doc.contents, path: [] }];
+      while (stack.length) {
+        const { node, path } = stack.pop()!;
+        const range = (node as { range?: [number, number] } | null)?.range;
+        const key = path.join('\u0000');
+        if (range && !this.lines.has(key)) this.lines.set(key, `${file.displayPath}:${file.lineCounter.linePos(range[0]).line}`);
+        if (isAlias(node)) continue;
+        if (isMap(node)) {
+          for (const pair of node.items) {
+            if (!isPair(pair) || !isScalar(pair.key)) continue;
+            const child = [...path, String(pair.key.value)];
+            const kr = pair.key.range;
+            // Point at the key's line: for a block mapping value, the value starts on the next line.
+            if (kr) this.lines.set(child.join('\u0000'), `${file.displayPath}:${file.lineCounter.linePos(kr[0]).line}`);
+            stack.push({ node: pair.value, path: child });
+          }
+        } else if (isSeq(node)) {
+          node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+        }
+      }
+    }
+  }
+
+  /** `file:line` of the origin, or of its nearest ancestor present in the inventory. */
+  at(origin: JsonPath): string {
+    for (let n = origin.length; n >= 0; n--) {
+      const hit = this.lines.get(origin.slice(0, n).join('\u0000'));
+      if (hit) return hit;
+    }
+    return '';
+  }
+}
