@@ -175,7 +175,7 @@ function bgpLines(prefix: string, scope: string, bgp: Bgp, global: boolean): { b
 /** NAT rules: IPv4 under `nat`, IPv6 under `nat66` (VyOS keeps them apart); one rule per source prefix. */
 function natLines(rules: Nat[]): SetLine[] {
   const out: SetLine[] = [];
-  const next = { source: 100, destination: 100 };
+  const next = new Map<string, number>(); // rule numbers per table (nat/nat66, source/destination)
   for (const r of rules) {
     const kind = r.type === 'dnat' ? 'destination' : 'source';
     const sources = r.from?.length ? r.from : [undefined];
@@ -185,8 +185,9 @@ function natLines(rules: Nat[]): SetLine[] {
         const fams = [from, dst, r.to].filter((x): x is string => !!x).map((x) => familyOf(x));
         const fam = fams[0] ?? 4;
         if (fams.some((f) => f !== fam)) continue; // mixed families cannot be one rule
-        const n = next[kind];
-        next[kind] += 10;
+        const key = `${fam}-${kind}`;
+        const n = next.get(key) ?? 100;
+        next.set(key, n + 10);
         const p = `${fam === 6 ? 'nat66' : 'nat'} ${kind} rule ${n}`;
         const addrKey = fam === 6 && kind === 'source' ? 'prefix' : 'address';
         if (r.description) out.push({ path: `${p} description`, value: r.description });
@@ -238,7 +239,8 @@ function firewallLines(host: HostModel): SetLine[] {
       rule(n, 'action', 'accept');
       if (s.description) rule(n, 'description', s.description);
       rule(n, 'destination address', addr.text);
-      rule(n, `source group ${fam === 'ipv6' ? 'ipv6-network-group' : 'network-group'}`, group);
+      // IPv6 rules name their ipv6-network-group under the same `network-group` keyword.
+      rule(n, 'source group network-group', group);
       if (proto) rule(n, 'protocol', proto);
       if (s.ports?.length) rule(n, 'destination port', s.ports.join(','));
     }
@@ -312,7 +314,7 @@ function checkVyosHost(host: HostModel, report: TargetReport): void {
       continue;
     }
     if (l.kind === 'veth' || l.kind === 'tap' || l.kind === 'macvlan') {
-      unsupported(`${l.kind} ${l.name}`, l.origin);
+      if (!l.derivedFrom) unsupported(`${l.kind} ${l.name}`, l.origin); // a veth's peer is reported with the veth
       continue;
     }
     if (!vyosInterfacePath(l, byName)) {
