@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, type Built } from '../helpers/build.js';
 import { EXAMPLES } from '../helpers/paths.js';
-import { requireRoot, requireTool } from '../helpers/tools.js';
+import { requireRoot, requireTool, run } from '../helpers/tools.js';
 import { deleteNetns, kernelHasBridgeConntrack, makeNetns, nftCheck, nftIn, ruleLines, withoutBridgeCt } from './nftables-lib.js';
 
 /** Which examples carry rulesets, and where (inventory → files). */
@@ -102,6 +102,9 @@ describe.each(EXAMPLES)('nftables rulesets of %s', (example) => {
         const unit = built.read(`${host}/etc/systemd/system/netgen-nftables.service`);
         expect(unit).toContain('ExecStart=/usr/sbin/nft -f /etc/netgen/nftables/root.nft\n');
         expect(unit).toMatch(/Before=network-pre\.target network-online\.target/);
+        const verify = run('systemd-analyze', ['verify', built.abs(`${host}/etc/systemd/system/netgen-nftables.service`)]);
+        expect(verify.stderr.trim(), 'systemd-analyze verify').toBe('');
+        expect(verify.status).toBe(0);
       }
     }
   });
