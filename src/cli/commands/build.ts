@@ -4,6 +4,10 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { compile } from '../../pipeline/compile.js';
 import { acquireLock, diffTree, recoverInterruptedSwap, writeTree } from '../../write/writer.js';
+import { writePartial } from '../../write/partial.js';
+import { manifestJson } from '../../render/render.js';
+import { HostSelection } from '../host-selection.js';
+import { watchBuild } from './watch.js';
 import { findInventories } from '../inventories.js';
 import { reportDiagnostics, type ReportOptions } from '../report.js';
 import { EXIT, type CommandContext } from '../context.js';
@@ -16,17 +20,23 @@ interface BuildFlags {
   format: 'text' | 'json';
   color?: boolean;
   quiet?: boolean;
+  site?: string[];
+  host?: string[];
+  watch?: boolean;
 }
 
 export function reportOpts(flags: { format?: 'text' | 'json'; color?: boolean }): ReportOptions {
   return { color: flags.color ?? (process.stderr.isTTY && !process.env.NO_COLOR), format: flags.format ?? 'text' };
 }
 
-async function buildOne(inventory: string, outDir: string, flags: BuildFlags): Promise<number> {
+export async function buildOne(inventory: string, outDir: string, flags: BuildFlags): Promise<number> {
   const started = performance.now();
-  const r = await compile(inventory, { templateOverlays: flags.templates });
+  const sel = new HostSelection(flags.site ?? [], flags.host ?? []);
+  const r = await compile(inventory, { templateOverlays: flags.templates, onlyHosts: sel.active ? sel : undefined });
   const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
   if (errors || !r.files || !r.lock) return EXIT.errors;
+  if (sel.active) sel.assertMatched(r.model!.hosts);
+  if (sel.active && flags.check) throw new UsageError('--check compares the whole output; drop --site/--host');
   if (flags.check) {
     const d = diffTree(outDir, r.files);
     const lockDrift = r.lock.previousText !== r.lock.text;
@@ -43,13 +53,14 @@ async function buildOne(inventory: string, outDir: string, flags: BuildFlags): P
   let result;
   try {
     recoverInterruptedSwap(path.resolve(outDir));
-    result = writeTree(path.resolve(outDir), r.files);
+    const source = r.model!.source;
+    result = sel.active ? writePartial(path.resolve(outDir), r.files, r.manifest!, sel.matched, (e) => manifestJson(source, e)) : writeTree(path.resolve(outDir), r.files);
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
   } finally {
     release();
   }
   r.timings.mark('write');
-  const hosts = r.model?.hosts.length ?? 0;
+  const hosts = sel.active ? sel.matched.size : (r.model?.hosts.length ?? 0);
   const secs = ((performance.now() - started) / 1000).toFixed(2);
   if (!flags.quiet) process.stdout.write(`${outDir}: ${result.written.length} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs}s\n`);
   if (flags.timings) {
@@ -79,9 +90,13 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
     .option('--no-color', 'no colours in diagnostics')
     .option('-q, --quiet', 'print only problems')
-    .addHelpText('after', '\nExamples:\n  netgen build                                   # every inventories/*.yaml into out/<name>/\n  netgen build inventories/lab.yaml -o out/lab\n  netgen build --check                           # CI: fail when committed output is stale\n')
+    .option('--site <site...>', 'only the hosts of these sites (plus Ansible inventory, docs, manifest); the rest of out/ stays')
+    .option('--host <host...>', 'only these hosts (name or site/host); the rest of out/ stays')
+    .option('-w, --watch', 'rebuild on every save of the inventory or an overlay template')
+    .addHelpText('after', '\nExamples:\n  netgen build                                   # every inventories/*.yaml into out/<name>/\n  netgen build inventories/lab.yaml -o out/lab\n  netgen build --check                           # CI: fail when committed output is stale\n  netgen build inventories/lab.yaml --host node01   # one host\'s tree, manifest merged\n  netgen build inventories/lab.yaml --watch      # rebuild on save\n')
     .action(async (invs: string[], flags: BuildFlags) => {
       const list = findInventories(invs);
+      if (flags.watch) return watchBuild(list, flags.templates ?? [], (inv) => buildOne(inv, outDirFor(inv, flags, list.length > 1), flags));
       let code: number = EXIT.ok;
       for (const inv of list) code = Math.max(code, await buildOne(inv, outDirFor(inv, flags, list.length > 1), flags));
       ctx.setExit(code);
