@@ -237,12 +237,18 @@ export function resolveHostBase(site: string, name: string, input: HostInput, pa
     const m = parseRoute(r, [...path, 'routes', i], tables, ctx);
     if (!m) return;
     const via = m.via ? parseAddress(m.via) : undefined;
-    const dev = via ? host.links.find((l) => l.addresses.some((a) => cidrContains(a.cidr, via))) : undefined;
+    // Routes without a next hop (blackhole, unreachable, prohibit) need no device; networkd still wants them in some unit.
+    const deviceless = m.type && m.type !== 'unicast';
+    const dev = via
+      ? host.links.find((l) => l.addresses.some((a) => cidrContains(a.cidr, via)))
+      : deviceless
+        ? host.links.find((l) => l.name === host.underlay?.link) ?? host.links.find((l) => l.owner === 'networkd')
+        : undefined;
     if (!dev) {
       ctx.error('NG4002', `route to ${r.to}: no interface of ${id} has a subnet containing ${m.via ?? 'a gateway'}`, [...path, 'routes', i], { hint: 'put the route under the interface it leaves by' });
       return;
     }
-    dev.routes.push({ ...m, dev: dev.name });
+    dev.routes.push(deviceless ? m : { ...m, dev: dev.name });
   });
   (input.rules ?? []).forEach((r, i) => {
     const rules = parseRules(r, [...path, 'rules', i], tables, ctx);

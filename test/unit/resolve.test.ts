@@ -124,3 +124,20 @@ sites:
     expect([...addrKeys].sort()).toEqual(addrKeys);
   });
 });
+
+describe('resolve: host routes', () => {
+  it('puts a gateway route on the link holding the gateway and a blackhole route on a managed link', async () => {
+    const r = await compileText(`
+sites: { s: { hosts: { h: {
+  nics: { eth0: { address: 192.0.2.10/24 }, eth1: { address: "2001:db8::10/64" } },
+  routes: [ { to: 10.0.0.0/8, via: 192.0.2.1 }, { to: 10.66.0.0/16, type: blackhole }, { to: "2001:db8:1::/48", via: "2001:db8::1" } ] } } } }
+`);
+    expect(codes(r)).toEqual([]);
+    const h = r.model!.hosts[0];
+    const eth0 = h.links.find((l) => l.name === 'eth0')!;
+    const eth1 = h.links.find((l) => l.name === 'eth1')!;
+    expect(eth0.routes.map((x) => x.to)).toEqual(['10.0.0.0/8', '10.66.0.0/16']);
+    expect(eth0.routes[1].dev).toBeUndefined();
+    expect(eth1.routes.map((x) => x.to)).toEqual(['2001:db8:1::/48']);
+  });
+});
