@@ -83,17 +83,28 @@ export const Host = Strict(
 
 export const Site = Strict({ description: Type.Optional(Text), hosts: Type.Optional(NamedMap(Host)) }, 'A site (data centre, lab).');
 
-const Endpoint = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)?$', description: 'host or host/namespace' });
+const Endpoint = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)?$', description: 'host or host/namespace (a VyOS router is a host without namespaces)' });
+const ProbeProto = Type.Union([Type.Literal('tcp'), Type.Literal('udp'), Type.Literal('icmp')], { description: 'icmp (default without port), tcp (default with port) or udp.' });
+
+const ReachCheck = Strict(
+  { from: Endpoint, to: IpAddress, proto: Type.Optional(ProbeProto), port: Type.Optional(Port) },
+  'From a host or namespace to an address: ICMP echo, or a TCP/UDP port that the lab listens on where the address lives.',
+);
 
 export const Check = Strict(
   {
     name: Type.Optional(Text),
-    reach: Type.Optional(Strict({ from: Endpoint, to: IpAddress, proto: Type.Optional(Proto), port: Type.Optional(Port) })),
-    no_reach: Type.Optional(Strict({ from: Endpoint, to: IpAddress, proto: Type.Optional(Proto), port: Type.Optional(Port) })),
-    snat: Type.Optional(Strict({ from: Endpoint, to: Endpoint, address: IpAddress, source: IpAddress, proto: Type.Optional(Proto), port: Type.Optional(Port) })),
-    bgp: Type.Optional(Strict({ on: Endpoint, peer: IpAddress, prefix: Type.Optional(IpCidr) })),
-    isolation: Type.Optional(Strict({ tenants: Type.Array(Name, { minItems: 2 }) })),
-    dhcp: Type.Optional(Strict({ from: Endpoint, server: Endpoint })),
+    reach: Type.Optional(ReachCheck),
+    no_reach: Type.Optional(ReachCheck),
+    snat: Type.Optional(
+      Strict(
+        { from: Endpoint, to: Endpoint, address: IpAddress, source: IpAddress, proto: Type.Optional(Type.Union([Type.Literal('tcp'), Type.Literal('udp')])), port: Type.Optional(Port) },
+        'Traffic from `from` to `address` (a listener in `to`) arrives with source address `source`.',
+      ),
+    ),
+    bgp: Type.Optional(Strict({ on: Endpoint, peer: IpAddress, prefix: Type.Optional(IpCidr) }, 'The FRR instance in `on` has an Established session with `peer` (and received `prefix`).')),
+    isolation: Type.Optional(Strict({ tenants: Type.Array(Name, { minItems: 2, uniqueItems: true }) }, 'No address of one tenant is reachable from another, even when their CIDRs overlap.')),
+    dhcp: Type.Optional(Strict({ from: Endpoint, server: Endpoint, interface: Type.Optional(IfName) }, 'A DHCP client in `from` gets a lease from the server in `server`.')),
   },
   'An intent that `netgen lab` proves in network namespaces. Exactly one kind per check.',
 );

@@ -1,0 +1,139 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compile, type CompileResult } from '../pipeline/compile.js';
+import { writeTree } from '../write/writer.js';
+import { buildLab, destroyLab, NETWORKD_CANDIDATES, runHostScripts, UP_SCRIPT } from './bringup.js';
+import { addressOwners, runCheck, type CheckResult } from './checks.js';
+import { EndpointResolver, validateChecks } from './endpoints.js';
+import { alive, LabError, runSync, toolPath } from './exec.js';
+import { loadState, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
+import { buildTopology } from './topology.js';
+
+/** Tools every lab needs; the lab stops before creating anything when one is missing. */
+const TOOLS: Array<[string, string]> = [
+  ['ip', 'iproute2'],
+  ['nsenter', 'util-linux'],
+  ['unshare', 'util-linux'],
+  ['ping', 'iputils-ping'],
+  ['bash', 'bash'],
+];
+
+/** Root, the tools, and (per inventory) the tools its checks need. Returns what is missing, as sentences. */
+export function missingRequirements(needs: { vtysh?: boolean; busybox?: boolean } = {}): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (network and mount namespaces): run it with sudo');
+  const tools = [...TOOLS];
+  if (needs.vtysh) tools.push(['vtysh', 'frr']);
+  if (needs.busybox) tools.push(['busybox', 'busybox']);
+  for (const [cmd, pkg] of tools) if (!toolPath(cmd)) missing.push(`${cmd} (apt-get install ${pkg})`);
+  if (!NETWORKD_CANDIDATES.some(existsSync)) missing.push('systemd-networkd (apt-get install systemd)');
+  return missing;
+}
+
+/** compile() plus the lab's own NG6004 check of the `checks:` section. */
+export async function compileForLab(inventory: string): Promise<CompileResult> {
+  const r = await compile(inventory);
+  if (r.model && r.loaded) validateChecks(r.model, r.loaded.locator, r.bag);
+  return r;
+}
+
+function requirementsFor(r: CompileResult): string[] {
+  const checks = r.model?.checks ?? [];
+  return missingRequirements({ vtysh: checks.some((c) => c.bgp), busybox: checks.some((c) => c.dhcp) });
+}
+
+/**
+ * Brings the lab up: artifacts into a temporary tree, simulated hosts with networkd, wires and
+ * stand-ins, then every host's generated up script. A second `up` of a live lab re-runs the
+ * scripts (they are idempotent) and changes nothing else.
+ */
+export async function labUp(inventory: string, r: CompileResult, opts: { prefix?: string } = {}): Promise<LabState> {
+  if (!r.model || !r.files || !r.manifest) throw new LabError('the inventory did not compile');
+  const missing = requirementsFor(r);
+  if (missing.length) throw new LabError(`netgen lab needs ${missing.join(', ')}`);
+  const invAbs = path.resolve(inventory);
+  const existing = loadState(invAbs);
+  if (existing && existing.hosts.every((h) => alive(h.holderPid))) {
+    await upScripts(existing);
+    return existing;
+  }
+  if (existing) await labDown(existing);
+  const prefix = opts.prefix ?? `ngl-${process.pid}`;
+  const workdir = mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const outDir = path.join(workdir, 'out');
+  writeTree(outDir, r.files);
+  const kinds: Record<string, string[]> = {};
+  for (const f of r.manifest) if (f.site && f.host) (kinds[`${f.site}/${f.host}`] ??= []).includes(f.kind) || kinds[`${f.site}/${f.host}`].push(f.kind);
+  const topo = buildTopology(r.model);
+  const s: LabState = { version: 1, prefix, inventory: invAbs, workdir, outDir, hosts: [], standIns: [], segments: topo.segments, notes: topo.notes, netns: [], pids: [], kinds };
+  const save = () => saveState(s);
+  save();
+  try {
+    buildLab(s, topo, save);
+    await upScripts(s);
+  } catch (e) {
+    await labDown(s);
+    throw e;
+  }
+  return s;
+}
+
+async function upScripts(s: LabState): Promise<void> {
+  const results = await runHostScripts(s, UP_SCRIPT);
+  const failed = results.filter((x) => x.result.status !== 0);
+  if (failed.length) {
+    const logs = failed.map((f) => {
+      const h = s.hosts.find((x) => x.id === f.host)!;
+      const nd = runSync(['tail', '-n', '15', path.join(s.workdir, `host-${h.short}`, 'networkd.log')]).stdout;
+      return `${f.host}: ${f.result.command} exited ${f.result.status}\n${f.result.stderr.trim().split('\n').slice(-8).join('\n')}\nnetworkd (last lines):\n${nd}`;
+    });
+    throw new LabError(`the generated up script failed:\n${logs.join('\n')}`);
+  }
+}
+
+export async function labCheck(s: LabState, r: CompileResult): Promise<CheckResult[]> {
+  if (!r.model) throw new LabError('the inventory did not compile');
+  const ctx = { s, model: r.model, resolver: new EndpointResolver(r.model), owners: addressOwners(r.model, s) };
+  const results: CheckResult[] = [];
+  // reach first (it waits for the lab to settle), then the checks that expect silence.
+  const order = r.model.checks.map((c, i) => ({ c, i, late: !c.reach }));
+  order.sort((a, b) => Number(a.late) - Number(b.late) || a.i - b.i);
+  const byIndex = new Map<number, CheckResult>();
+  for (const { c, i } of order) byIndex.set(i, await runCheck(ctx, c));
+  for (let i = 0; i < r.model.checks.length; i++) results.push(byIndex.get(i)!);
+  saveState(s);
+  return results;
+}
+
+export async function labDown(s: LabState): Promise<string[]> {
+  const problems = await destroyLab(s);
+  removeState(s.inventory);
+  return problems;
+}
+
+export function stateOf(inventory: string): LabState | undefined {
+  return loadState(path.resolve(inventory));
+}
+
+/** The state of the places a failed check involved: addresses, routes, nftables counters. */
+export function describePlaces(s: LabState, places: Parameters<typeof placeArgv>[1][]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const nft = toolPath('nft');
+  for (const p of places) {
+    const key = placeName(p);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const argv = placeArgv(s, p);
+    out.push(`--- ${key}`);
+    out.push(runSync([...argv, 'ip', '-br', 'addr'], { timeoutMs: 5000 }).stdout.trimEnd());
+    const routes = runSync([...argv, 'ip', 'route', 'show', 'table', 'all'], { timeoutMs: 5000 }).stdout.split('\n').filter((l) => l && !/^(local|broadcast|multicast) /.test(l));
+    out.push(...routes.map((l) => `route ${l}`));
+    if (nft) {
+      const rules = runSync([...argv, 'nft', 'list', 'ruleset'], { timeoutMs: 5000 }).stdout.trim();
+      if (rules) out.push(rules);
+    }
+  }
+  return out.join('\n');
+}
