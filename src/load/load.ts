@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { Locator, offsetToPosition, type JsonPath, type SourceFile } from './source.js';
 
@@ -23,6 +23,8 @@ const YAML_ERROR_CODES: Record<string, string> = {
 
 /** Guards against "billion laughs": aliases may expand to at most this many nodes. */
 const MAX_ALIAS_COUNT = 1000;
+/** ... and all aliases of a document together may stand for at most this many nodes. */
+const MAX_ALIAS_NODES = 100_000;
 /** Inventories are text; a multi-megabyte single value is an attack or an accident. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -49,6 +51,81 @@ async function listYamlFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * A parser error at the very end of the text ("missing closing quote", "flow map must end with }")
+ * is about a construct that started earlier: point at the innermost node that runs into the end.
+ */
+function startOfUnclosed(doc: Document.Parsed, text: string, offset: number): number {
+  if (text.slice(offset).trim() !== '') return offset;
+  let found = offset;
+  const end = text.trimEnd().length;
+  visit(doc, (_key, node) => {
+    const r = (node as Node).range;
+    if (!isPair(node) && r && r[1] > end && r[0] < end) found = r[0];
+  });
+  return found;
+}
+
+/** For a duplicate key at `offset`: where the same key first appears in the same mapping. */
+function firstKeyBefore(file: SourceFile, offset: number) {
+  let found: { position: ReturnType<typeof offsetToPosition>; name: string } | undefined;
+  visit(file.doc, {
+    Map(_key, map) {
+      const dup = map.items.find((p) => (p.key as Node | null)?.range?.[0] === offset);
+      if (!dup) return undefined;
+      const name = String((dup.key as { value?: unknown }).value);
+      const first = map.items.find((p) => p !== dup && String((p.key as { value?: unknown } | null)?.value) === name);
+      const r = (first?.key as Node | undefined)?.range;
+      if (r) found = { position: offsetToPosition(file, r[0], r[1]), name };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * Alias checks the parser leaves to toJS: an alias to an anchor that is not defined (NG1001), and
+ * "billion laughs" (NG1004). Both are reported at the alias that is wrong. Expansion sizes are
+ * memoised per node, so this is linear in the document, never in the expansion.
+ */
+function checkAliases(file: SourceFile, bag: DiagnosticBag): boolean {
+  const { doc } = file;
+  const sizes = new Map<unknown, number>();
+  const sizeOf = (node: unknown, depth = 0): number => {
+    if (node === null || node === undefined || depth > 200) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, 1); // cycles count once
+    let n = 1;
+    if (isAlias(node)) n = sizeOf(node.resolve(doc), depth + 1);
+    else if (isPair(node)) n = sizeOf(node.key, depth + 1) + sizeOf(node.value, depth + 1);
+    else if (isCollection(node)) for (const it of node.items as unknown[]) n = Math.min(Number.MAX_SAFE_INTEGER, n + sizeOf(it, depth + 1));
+    sizes.set(node, n);
+    return n;
+  };
+  let ok = true;
+  let expanded = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      const r = node.range ?? [0, 0];
+      const target = node.resolve(doc);
+      if (!target) {
+        bag.error('NG1001', `alias *${node.source} refers to no anchor &${node.source} defined before it`, offsetToPosition(file, r[0], r[1]));
+        ok = false;
+        return visit.SKIP;
+      }
+      expanded += sizeOf(target);
+      if (expanded > MAX_ALIAS_NODES) {
+        bag.error('NG1004', `aliases expand to more than ${MAX_ALIAS_NODES} nodes here (alias *${node.source} alone is ${sizeOf(target)}): an "alias bomb"`, offsetToPosition(file, r[0], r[1]), { hint: 'write the values out, or use fewer nested aliases' });
+        ok = false;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return ok;
+}
+
 function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { file: SourceFile; value: unknown } | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
@@ -57,11 +134,16 @@ function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { f
   for (const err of doc.errors) {
     failed = true;
     const code = YAML_ERROR_CODES[err.code] ?? 'NG1001';
-    const [start, end] = err.pos;
-    const first = err.message.split('\n')[0];
-    bag.error(code, first.replace(/ at line \d+, column \d+:?$/, ''), offsetToPosition(file, start, end));
+    const [rawStart, end] = err.pos;
+    const start = startOfUnclosed(doc, text, rawStart);
+    let first = err.message.split('\n')[0];
+    if (err.code === 'MULTIPLE_DOCS') first = "an inventory file holds one YAML document; split it at '---' into files of an inventory directory";
+    const dup = code === 'NG1002' ? firstKeyBefore(file, rawStart) : undefined;
+    if (dup) first = `duplicate key '${dup.name}': YAML would silently keep only one of them`;
+    bag.error(code, first.replace(/ at line \d+, column \d+:?$/, ''), offsetToPosition(file, start, end), dup ? { related: [{ message: 'first defined here', position: dup.position }] } : {});
   }
   if (failed) return { file, value: undefined };
+  if (!checkAliases(file, bag)) return { file, value: undefined };
   try {
     return { file, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (e) {
@@ -159,7 +241,8 @@ export async function loadInventory(inputPath: string, bag: DiagnosticBag): Prom
     if (v === undefined) return;
     if (v === null) return; // an empty file contributes nothing
     if (!isPlainMap(v)) {
-      bag.error('NG1006', 'the top level of an inventory must be a mapping (tenants:, sites:, ...)', locator.files[i] ? { file: files[i].displayPath, line: 1, col: 1 } : undefined);
+      const r = files[i]?.doc.contents?.range;
+      bag.error('NG1006', 'the top level of an inventory must be a mapping (tenants:, sites:, ...)', files[i] ? (r ? offsetToPosition(files[i], r[0], r[1]) : { file: files[i].displayPath, line: 1, col: 1 }) : undefined);
       return;
     }
     if (files.length === 1) {

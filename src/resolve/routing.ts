@@ -16,7 +16,8 @@ export class TableScope {
       return { id: ref, name: named?.name };
     }
     if (/^\d+$/.test(ref)) return { id: Number(ref) };
-    if (ref in WELL_KNOWN_TABLES) return { id: WELL_KNOWN_TABLES[ref], name: ref };
+    // hasOwn, not `in`: a table named 'toString' or 'constructor' must not resolve to Object.prototype.
+    if (Object.hasOwn(WELL_KNOWN_TABLES, ref)) return { id: WELL_KNOWN_TABLES[ref], name: ref };
     const t = this.tables.find((x) => x.name === ref);
     if (t) return { id: t.id, name: t.name };
     ctx.error('NG3001', `unknown routing table '${ref}'`, path, { hint: didYouMean(ref, [...this.tables.map((x) => x.name), ...Object.keys(WELL_KNOWN_TABLES)]) ?? 'declare it under the host\'s tables:' });

@@ -45,10 +45,17 @@ export function checkModel(model: Model, locator: Locator, bag: DiagnosticBag): 
 
 type Reporter = (code: string, message: string, path: JsonPath, related?: { message: string; path: JsonPath }, hint?: string, at?: 'key' | 'value') => void;
 
-function checkIfName(l: { name: string; origin: JsonPath; derivedFrom?: string }, err: Reporter, scope: string): void {
+/** A tenant's derived names can be pinned under `names:`; a bad pinned name is reported there. */
+function namePath(l: { origin: JsonPath; derivedFrom?: string }, pinKey: string | undefined): { path: JsonPath; at: 'key' | 'value' } {
+  if (pinKey && l.derivedFrom?.startsWith('tenant ')) return { path: [...l.origin, 'names', pinKey], at: 'value' };
+  return { path: l.origin, at: 'key' };
+}
+
+function checkIfName(l: { name: string; origin: JsonPath; derivedFrom?: string }, err: Reporter, scope: string, pinKey?: string): void {
   const bytes = Buffer.byteLength(l.name);
-  if (bytes > IFNAMSIZ) err('NG3003', `interface name '${l.name}' is ${bytes} bytes; Linux allows at most ${IFNAMSIZ}${l.derivedFrom ? ` (derived for ${l.derivedFrom})` : ''} in ${scope}`, l.origin, undefined, l.derivedFrom ? 'pin a shorter name under names:, or set a tenant short: name' : 'use a shorter name', 'key');
-  if (RESERVED_IFNAMES.has(l.name)) err('NG3005', `'${l.name}' is a reserved interface name`, l.origin, undefined, undefined, 'key');
+  const { path, at } = namePath(l, pinKey);
+  if (bytes > IFNAMSIZ) err('NG3003', `interface name '${l.name}' is ${bytes} bytes; Linux allows at most ${IFNAMSIZ}${l.derivedFrom ? ` (derived for ${l.derivedFrom})` : ''} in ${scope}`, path, undefined, l.derivedFrom ? 'pin a shorter name under names:, or set a tenant short: name' : 'use a shorter name', at);
+  if (RESERVED_IFNAMES.has(l.name)) err('NG3005', `'${l.name}' is a reserved interface name`, path, undefined, undefined, at);
 }
 
 function checkAddresses(links: Link[], scope: string, err: Reporter): void {
@@ -77,7 +84,7 @@ function checkHost(host: HostModel, err: Reporter): void {
     macs.add(mac, path);
   };
   for (const l of host.links) {
-    checkIfName(l, err, scope);
+    checkIfName(l, err, scope, l.kind === 'bridge' || l.kind === 'vxlan' ? l.kind : undefined);
     names.add(l.name, l.origin);
     if (!l.derivedFrom?.startsWith('peer of')) macCheck(l.mac, [...l.origin, 'mac']);
     if (l.vlan) vlanIds.add(`${l.vlan.link}|${l.vlan.id}`, l.origin);
@@ -91,11 +98,11 @@ function checkHost(host: HostModel, err: Reporter): void {
     const nsScope = `namespace ${ns.name} on ${host.id}`;
     const nsNames = new Seen((name, where, first) => err('NG3002', `interface name '${name}' is used twice in ${nsScope}`, where, { message: 'first defined here', path: first }, undefined, 'key'));
     for (const l of ns.links) {
-      checkIfName(l, err, nsScope);
+      checkIfName(l, err, nsScope, l.kind === 'veth' ? 'veth_ns' : undefined);
       nsNames.add(l.name, l.origin);
       macCheck(l.mac, [...l.origin, 'mac']);
       if (l.veth) {
-        checkIfName({ name: l.veth.peer, origin: [...l.origin, 'peer'], derivedFrom: l.derivedFrom }, err, scope);
+        checkIfName({ name: l.veth.peer, origin: l.derivedFrom?.startsWith('tenant ') ? l.origin : [...l.origin, 'peer'], derivedFrom: l.derivedFrom }, err, scope, 'veth_host');
         names.add(l.veth.peer, [...l.origin, 'peer']);
       }
       if (l.vlan || l.macvlan) names.add(l.name, l.origin);
