@@ -1,4 +1,10 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import standaloneModule from 'ajv/dist/standalone/index.js';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Locator } from '../load/source.js';
 import { TEXT_PATTERN } from '../schema/common.js';
@@ -6,17 +12,73 @@ import { inventorySchemaJson } from '../schema/json.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
 import { didYouMean } from '../util/suggest.js';
 
-let validator: ValidateFunction | undefined;
+const validators = new Map<boolean, ValidateFunction>();
+/** The module id under which precompiled validators find the address formats. */
+const FORMATS_ID = 'netgen:formats';
+const FORMATS = {
+  'ip-address': { type: 'string', validate: (s: string) => parseAddress(s) !== undefined },
+  'ip-cidr': { type: 'string', validate: (s: string) => parseCidr(s) !== undefined },
+  'ip-address-or-cidr': { type: 'string', validate: (s: string) => parseCidr(s, true) !== undefined },
+} as const;
+const CACHE_PREFIX = '.inventory-validator-';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const requireHere = createRequire(import.meta.url);
+const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, v: ValidateFunction) => string;
 
-function getValidator(): ValidateFunction {
+/**
+ * Compiling the inventory schema costs about half a second, on every run. So the first run writes
+ * ajv's standalone code for it next to this module in dist/ (keyed by a hash of the schema, the ajv version
+ * and the options) and later runs load that instead. When the directory is not writable, or the
+ * cache is unreadable, the validator is compiled in memory as before: same checks, same errors.
+ */
+function getValidator(verbose: boolean): ValidateFunction {
+  const known = validators.get(verbose);
+  if (known) return known;
+  const options = { allErrors: true, strict: false, verbose };
+  const schema = inventorySchemaJson();
+  const ajvVersion = (requireHere('ajv/package.json') as { version: string }).version;
+  const key = createHash('sha256').update(`${ajvVersion}\0${JSON.stringify(schema)}`).digest('hex').slice(0, 16);
+  const cacheFile = path.join(here, `${CACHE_PREFIX}${key}-${verbose ? 'verbose' : 'lean'}.cjs`);
+  let validator = loadPrecompiled(cacheFile);
   if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    ajv.addFormat('ip-address', { type: 'string', validate: (s: string) => parseAddress(s) !== undefined });
-    ajv.addFormat('ip-cidr', { type: 'string', validate: (s: string) => parseCidr(s) !== undefined });
-    ajv.addFormat('ip-address-or-cidr', { type: 'string', validate: (s: string) => parseCidr(s, true) !== undefined });
-    validator = ajv.compile(inventorySchemaJson());
+    const ajv = new Ajv({ ...options, code: { source: true, formats: _`require(${FORMATS_ID})` } });
+    for (const [name, def] of Object.entries(FORMATS)) ajv.addFormat(name, def);
+    const compiled = ajv.compile(schema);
+    // Only the built package caches (never src/ when tests run the TypeScript directly).
+    if (path.basename(path.dirname(here)) === 'dist') savePrecompiled(cacheFile, key, () => standaloneCode(ajv, compiled));
+    validator = compiled;
   }
+  validators.set(verbose, validator);
   return validator;
+}
+
+function loadPrecompiled(file: string): ValidateFunction | undefined {
+  let code: string;
+  try {
+    code = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const mod: { exports: unknown } = { exports: {} };
+    const req = (id: string) => (id === FORMATS_ID ? FORMATS : requireHere(id));
+    new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
+    return typeof mod.exports === 'function' ? (mod.exports as ValidateFunction) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function savePrecompiled(file: string, key: string, code: () => string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, code(), { flag: 'wx' });
+    renameSync(tmp, file);
+    // Validators of earlier schema versions are dead weight.
+    for (const n of readdirSync(here)) if (n.startsWith(CACHE_PREFIX) && n.endsWith('.cjs') && !n.includes(key)) rmSync(path.join(here, n), { force: true });
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }
 
 function decodePointer(pointer: string): (string | number)[] {
@@ -50,8 +112,11 @@ function rangeCode(path: (string | number)[]): string {
 
 /** Checks the inventory against the JSON Schema; every violation becomes a positioned diagnostic. */
 export function checkSchema(data: unknown, locator: Locator, bag: DiagnosticBag): boolean {
-  const validate = getValidator();
-  if (validate(data)) return true;
+  // The lean validator decides; only a failing inventory pays for the verbose one, whose errors
+  // carry the schema and data that the messages below quote.
+  if (getValidator(false)(data)) return true;
+  const validate = getValidator(true);
+  validate(data);
   const errors = validate.errors ?? [];
   // anyOf failures are reported once, as "one of ...", instead of once per branch.
   const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
