@@ -14,7 +14,7 @@ export const NatRule = Strict(
     in: Type.Optional(IfName),
     to: Type.Optional(IpAddress),
     proto: Type.Optional(Proto),
-    port: Type.Optional(PortSpec),
+    port: Type.Optional(Type.Unsafe<number | string>({ ...PortSpec, description: 'Destination port or range matched (with proto; without it TCP and UDP).' })),
     to_port: Type.Optional(Port),
     description: Type.Optional(Text),
   },
@@ -60,7 +60,7 @@ export const Firewall = Strict(
   {
     services: Type.Optional(NamedMap(ServiceAccess)),
     ports: Type.Optional(NamedMap(PortSecurity, '^[A-Za-z0-9_][A-Za-z0-9_.-]*$')),
-    anti_spoofing: Type.Optional(Type.Boolean({ description: 'Drop forwarded packets from a tap whose source is not routed to it.' })),
+    anti_spoofing: Type.Optional(Type.Boolean({ description: 'Routed taps (taps with routes, outside any bridge) may only send from the prefixes routed to them; link-local IPv6, duplicate address detection and DHCP discovers stay allowed.' })),
   },
   'Firewall intent for the root namespace of a host or for a network namespace.',
 );
