@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,5 +62,35 @@ describe('ansible-playbook deploys one host into a temporary root (connection: l
     const second = run('ansible-playbook', args, { cwd: built.abs('ansible'), env });
     expect(second.status, second.stdout + second.stderr).toBe(0);
     expect(recap(second.stdout, host).changed, second.stdout).toBe(0);
+    // One FRR file changes: only that namespace's instance is reloaded (netgen_run=echo prints the
+    // handler commands instead of running them).
+    const frr = built.manifest.find((f) => f.host === host && /\/etc\/frr\/[^/]+\/frr\.conf$/.test(f.path));
+    expect(frr, 'proxmox-vyos-ceph has an FRR instance on ceph01').toBeDefined();
+    const ns = frr!.path.split('/etc/frr/')[1].split('/')[0];
+    appendFileSync(built.abs(frr!.path), '! changed by the test\n');
+    const echoArgs = args.map((a) => (a === 'netgen_apply=false' ? 'netgen_run=echo' : a));
+    const third = run('ansible-playbook', [...echoArgs, '-v'], { cwd: built.abs('ansible'), env });
+    expect(third.status, third.stdout + third.stderr).toBe(0);
+    const commands = [...third.stdout.matchAll(/"stdout": "([^"]*)"/g)].map((m) => m[1]);
+    expect(commands).toEqual([`systemctl reload-or-restart frr@${ns}.service`]);
+    expect(recap(third.stdout, host).changed).toBe(2);
+  });
+
+  it('fires every handler of a fresh host in order (dry run with netgen_run=echo)', () => {
+    const root2 = mkdtempSync(path.join(os.tmpdir(), 'ngt-wf-ansible-root2-'));
+    try {
+      const args = ['-i', 'hosts.yml', 'deploy.yml', '-c', 'local', '--limit', 'ceph01', '-e', `netgen_root=${root2}`, '-e', 'netgen_run=echo', '-e', 'netgen_become=false', '-v'];
+      const r = run('ansible-playbook', args, { cwd: built.abs('ansible'), env });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      const commands = [...r.stdout.matchAll(/"stdout": "([^"]*)"/g)].map((m) => m[1].replaceAll(root2, ''));
+      expect(commands.slice(0, 4)).toEqual(['systemctl daemon-reload', 'networkctl reload', 'sysctl -p /etc/sysctl.d/60-netgen.conf', 'systemctl restart netgen-netns.service']);
+      expect(commands).toContain('nft -f /etc/netgen/nftables/root.nft');
+      expect(commands).toContain('ip netns exec tenantA nft -f /etc/netgen/nftables/netns/tenantA.nft');
+      expect(commands).toContain('systemctl reload-or-restart frr@tenantA.service');
+      expect(commands.at(-1)).toMatch(/^\/usr\/local\/lib\/netgen\/ceph-[^/]*config[^/]*\.sh$/);
+      expect(commands.findIndex((c) => c.startsWith('systemctl reload-or-restart frr@'))).toBeGreaterThan(commands.findIndex((c) => c.includes('nft -f')));
+    } finally {
+      rmSync(root2, { recursive: true, force: true });
+    }
   });
 });
