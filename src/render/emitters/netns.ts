@@ -103,7 +103,7 @@ function vxlanArgs(l: Link): string[] {
 
 /**
  * Other targets add steps to a namespace's setup and teardown (load its nftables ruleset, start a
- * daemon): each returns ready-quoted shell lines, run after links, addresses and routes exist.
+ * daemon): each returns ready-quoted shell lines, run after links and addresses exist and before forwarding is switched on (so a firewall is in place before the namespace routes anything).
  */
 export type NamespaceHook = (host: HostModel, ns: NamespaceModel, model: Model) => { up: string[]; down: string[] };
 const namespaceHooks: NamespaceHook[] = [];
