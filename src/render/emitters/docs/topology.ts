@@ -89,7 +89,7 @@ function namespaceNode(id: string, ns: NamespaceModel, fill: string): DotNode {
   const shown = rows.length > NS_LINES ? [...rows.slice(0, NS_LINES - 1), `+${rows.length - NS_LINES + 1} more`] : rows;
   const title = ns.tenant && ns.tenant !== ns.name ? `netns ${ns.name} (tenant ${ns.tenant})` : `netns ${ns.name}`;
   const label = `<<table border="0" cellborder="0" cellspacing="0" cellpadding="3"><tr><td><b>${html(title)}</b></td></tr>${shown.map((r) => `<tr><td align="left">${html(r)}</td></tr>`).join('')}</table>>`;
-  return { id, attrs: attrs({ label, shape: 'folder', style: 'filled', fillcolor: fill }) };
+  return { id, attrs: attrs({ label, shape: 'folder', style: 'filled', fillcolor: fill, margin: '0.2,0.06' }) };
 }
 
 export interface SiteTopology {
@@ -111,7 +111,10 @@ export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): 
     const nid = (name: string) => dotString(`h${hi}_${name}`);
     const nodes: DotNode[] = [];
     const rootNames = new Set(h.links.map((l) => l.name));
+    // The bridge side of a root veth pair is drawn as the edge from the veth to its bridge.
+    const vethPeers = new Set(h.links.filter((l) => l.veth?.peerBridge).map((l) => l.veth!.peer));
     for (const l of h.links) {
+      if (vethPeers.has(l.name)) continue;
       const key = linkKey(l, vniTenant, keyNames);
       if (key) usedKeys.add(key);
       nodes.push(linkNode(nid(`l_${l.name}`), l, key ? colors.color(key) : NEUTRAL));
@@ -119,7 +122,7 @@ export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): 
       if (l.master && rootNames.has(l.master)) to(l.master);
       if (l.bond && rootNames.has(l.bond)) to(l.bond);
       if (l.vrf && rootNames.has(l.vrf)) to(l.vrf, { style: 'dashed' });
-      if (l.veth?.peerBridge && rootNames.has(l.veth.peerBridge)) to(l.veth.peerBridge);
+      if (l.veth?.peerBridge && rootNames.has(l.veth.peerBridge)) to(l.veth.peerBridge, { label: l.veth.peer, fontsize: '8' });
       if (l.vlan && rootNames.has(l.vlan.link)) edges.push({ from: nid(`l_${l.vlan.link}`), to: nid(`l_${l.name}`), attrs: '' });
       if (l.macvlan && rootNames.has(l.macvlan.link)) edges.push({ from: nid(`l_${l.macvlan.link}`), to: nid(`l_${l.name}`), attrs: '' });
       if (l.vxlan) {
@@ -159,7 +162,7 @@ export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): 
   const legend = legendKeys.length > 1
     ? `<<table border="0" cellborder="1" cellspacing="0" cellpadding="5"><tr><td><b>colour</b></td></tr>${legendKeys.map((k) => `<tr><td bgcolor="${k.color}">${html(k.key)}</td></tr>`).join('')}</table>>`
     : undefined;
-  const title = [`site ${site.name} — ${model.source}`, model.input.description].filter(Boolean).join('\n');
+  const title = [`site ${site.name} — ${model.source}`, ...wrap(model.input.description ?? '', 60)].filter(Boolean).join('\n');
   return { name: dotString(site.name), title: dotString(title), hosts, edges, tunnels, legend };
 }
 
@@ -189,4 +192,18 @@ export function topologyDot(t: SiteTopology, header: string): string {
   if (t.legend) out.push(`  legend [shape=plaintext, label=${t.legend}];`);
   out.push('}');
   return `${out.join('\n')}\n`;
+}
+
+/** Breaks text into lines of at most `width` characters at spaces (wide titles would be clipped). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
