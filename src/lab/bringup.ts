@@ -19,15 +19,15 @@ const SCRIPT_ENV = { ...process.env, NG_WAIT_SECONDS: '10' };
  * absent), and sleeps for as long as the lab lives. Nothing is written outside the lab's workdir.
  */
 const HOLDER_SCRIPT = `set -e
-root=$1 mid=$2 scratch=$3
-shift 3
+root=$1 mid=$2 scratch=$3 units=$4
+shift 4
 mount -t tmpfs -o mode=700 tmpfs "$scratch"
 for top in "$@"; do
   [ -d "/$top" ] || continue
   mkdir -p "$scratch/$top/u" "$scratch/$top/w"
   mount -t overlay overlay -o "lowerdir=$root/$top:/$top,upperdir=$scratch/$top/u,workdir=$scratch/$top/w" "/$top"
 done
-mount --bind "$root/etc/systemd/network" /etc/systemd/network
+mount --bind "$units" /etc/systemd/network
 for d in /usr/lib/systemd/network /run/systemd/network; do [ -d "$d" ] && mount -t tmpfs tmpfs "$d"; done
 [ -e /etc/machine-id ] || : > /etc/machine-id
 mount --bind "$mid" /etc/machine-id
@@ -58,6 +58,29 @@ function waitHolder(pid: number, log: string): void {
   throw new LabError(`the holder of a simulated host did not start${out ? `:\n${out}` : ''}`);
 }
 
+/**
+ * networkd's units for a simulated host: the generated directory itself, unless a link networkd
+ * would create (a bond, a VLAN) is stood in by a veth: networkd refuses to configure a link whose
+ * kind differs from its .netdev, so that .netdev is left out of a copy and the link's .network
+ * (addresses, routes, bridge membership) applies to the veth.
+ */
+function networkdUnits(root: string, dir: string, standIns: string[], notes: string[], hostId: string): string {
+  const gen = path.join(root, 'etc/systemd/network');
+  if (standIns.length === 0) return gen;
+  const copy = path.join(dir, 'network');
+  mkdirSync(copy, { recursive: true });
+  for (const f of readdirSync(gen).sort()) {
+    const text = readFileSync(path.join(gen, f), 'utf8');
+    const name = /^\s*Name\s*=\s*(\S+)/m.exec(text)?.[1];
+    if (f.endsWith('.netdev') && name && standIns.includes(name)) {
+      notes.push(`${hostId}: ${f} is not given to networkd (a veth stands in for ${name})`);
+      continue;
+    }
+    writeFileSync(path.join(copy, f), text);
+  }
+  return copy;
+}
+
 /** Namespace reference for `ip link ... netns X`: a root-level name, or a holder PID for a simulated host. */
 function netnsRef(s: LabState, port: Port): string {
   if ('standin' in port.place) return s.standIns.find((x) => x.short === (port.place as { standin: string }).standin)!.netns;
@@ -80,7 +103,8 @@ export function buildLab(s: LabState, topo: LabTopology, save: () => void): void
     mkdirSync(path.join(dir, 'scratch'), { recursive: true });
     writeFileSync(path.join(dir, 'machine-id'), machineId(s.prefix, sim.id));
     const log = path.join(dir, 'holder.log');
-    const holderPid = startDetached(['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', HOLDER_SCRIPT, 'holder', root, path.join(dir, 'machine-id'), path.join(dir, 'scratch'), ...tops], log);
+    const units = networkdUnits(root, dir, sim.standInNetdevs, s.notes, sim.id);
+    const holderPid = startDetached(['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', HOLDER_SCRIPT, 'holder', root, path.join(dir, 'machine-id'), path.join(dir, 'scratch'), units, ...tops], log);
     s.hosts.push({ id: sim.id, short: sim.short, netns, holderPid, root, hasUpScript: existsSync(path.join(root, UP_SCRIPT)), hasDownScript: existsSync(path.join(root, DOWN_SCRIPT)) });
     save();
     waitHolder(holderPid, log);

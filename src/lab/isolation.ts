@@ -56,6 +56,8 @@ export async function isolationCheck(
   const listeners: Listener[] = [];
   try {
     listeners.push(...startListeners(ctx.s, members.map((m) => ({ place: m.place, proto: 'tcp' as const, addr: '', port: ISOLATION_PORT, marker: `iso:${m.tenant}:${placeName(m.place)}` }))));
+    // Forget learned neighbours first: a cached MAC would hide a leak that only a fresh ARP/ND reveals.
+    await Promise.all(members.map((m) => runAsync([...placeArgv(ctx.s, m.place), 'ip', 'neigh', 'flush', 'all'], { timeoutMs: 5000 })));
     const addrsOf = new Map<string, Set<string>>();
     for (const m of members) for (const a of m.addrs) (addrsOf.get(m.tenant) ?? addrsOf.set(m.tenant, new Set()).get(m.tenant)!).add(a);
     const jobs: Array<() => Promise<string[]>> = [];

@@ -6,7 +6,8 @@ import { writeTree } from '../write/writer.js';
 import { buildLab, destroyLab, NETWORKD_CANDIDATES, runHostScripts, UP_SCRIPT } from './bringup.js';
 import { addressOwners, runCheck, type CheckResult } from './checks.js';
 import { EndpointResolver, validateChecks } from './endpoints.js';
-import { alive, LabError, runSync, toolPath } from './exec.js';
+import { alive, LabError, runAsync, runSync, toolPath } from './exec.js';
+import { hostUnits, startUnits, sysctlFiles } from './services.js';
 import { loadState, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
 import { buildTopology } from './topology.js';
 
@@ -66,12 +67,21 @@ export async function labUp(inventory: string, r: CompileResult, opts: { prefix?
   const kinds: Record<string, string[]> = {};
   for (const f of r.manifest) if (f.site && f.host) (kinds[`${f.site}/${f.host}`] ??= []).includes(f.kind) || kinds[`${f.site}/${f.host}`].push(f.kind);
   const topo = buildTopology(r.model);
-  const s: LabState = { version: 1, prefix, inventory: invAbs, workdir, outDir, hosts: [], standIns: [], segments: topo.segments, notes: topo.notes, netns: [], pids: [], kinds };
+  const s: LabState = { version: 1, prefix, inventory: invAbs, workdir, outDir, hosts: [], standIns: [], segments: topo.segments, notes: topo.notes, netns: [], pids: [], kinds, unitFailures: [] };
   const save = () => saveState(s);
   save();
   try {
     buildLab(s, topo, save);
+    const units = new Map(s.hosts.map((h) => [h.id, hostUnits(h)]));
+    await Promise.all(
+      s.hosts.map(async (h) => {
+        for (const f of sysctlFiles(h)) await runAsync([...placeArgv(s, { host: h.id }), 'sysctl', '-q', '-p', f]);
+        await startUnits(s, h, units.get(h.id)!.before);
+      }),
+    );
     await upScripts(s);
+    await Promise.all(s.hosts.map((h) => startUnits(s, h, units.get(h.id)!.after)));
+    save();
   } catch (e) {
     await labDown(s);
     throw e;
@@ -101,6 +111,9 @@ export async function labCheck(s: LabState, r: CompileResult): Promise<CheckResu
   order.sort((a, b) => Number(a.late) - Number(b.late) || a.i - b.i);
   const byIndex = new Map<number, CheckResult>();
   for (const { c, i } of order) byIndex.set(i, await runCheck(ctx, c));
+  for (const f of s.unitFailures) {
+    results.push({ name: `${f.unit} starts on ${f.host}`, kind: 'reach', result: 'fail', commands: [f.unit], detail: f.message, places: [{ host: f.host }] });
+  }
   for (let i = 0; i < r.model.checks.length; i++) results.push(byIndex.get(i)!);
   saveState(s);
   return results;

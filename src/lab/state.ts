@@ -43,6 +43,8 @@ export interface LabState {
   pids: number[];
   /** Manifest kinds present per host id (nftables, frr, dnsmasq...), to tell "not built yet" from "broken". */
   kinds: Record<string, string[]>;
+  /** Generated units that failed to start in a simulated host (reported as failed checks). */
+  unitFailures: Array<{ host: string; unit: string; message: string }>;
 }
 
 export function statePath(inventoryAbs: string): string {

@@ -37,6 +37,8 @@ export interface SimHost {
   preNamespaces: string[];
   /** Real tap devices the lab creates (a hypervisor would). */
   taps: string[];
+  /** Root links networkd would create (bonds, VLANs) that a veth stands in for. */
+  standInNetdevs: string[];
 }
 
 export interface StandIn {
@@ -109,7 +111,7 @@ export function buildTopology(model: Model): LabTopology {
       }
       continue;
     }
-    const sim: SimHost = { id: host.id, short, host, preNamespaces: [], taps: [] };
+    const sim: SimHost = { id: host.id, short, host, preNamespaces: [], taps: [], standInNetdevs: [] };
     hosts.push(sim);
     noteHops(host.links, host.routes);
     const bondMembers = new Set(host.links.filter((l) => l.bond).map((l) => l.name));
@@ -117,6 +119,7 @@ export function buildTopology(model: Model): LabTopology {
       if (l.kind === 'tap') sim.taps.push(l.name);
       if (l.kind === 'vrf') notes.push(`${host.id}: VRF ${l.name} cannot be created by this kernel and is not stood in`);
       if (!STOOD_IN_ROOT.has(l.kind) || bondMembers.has(l.name)) continue;
+      if (l.kind !== 'nic') sim.standInNetdevs.push(l.name);
       drafts.push({ name: l.name, place: { host: host.id }, standsFor: `${l.kind} ${l.name}`, addresses: [], keys: segmentKeys(l) });
     }
     for (const ns of host.namespaces) {
@@ -152,8 +155,8 @@ function addExternals(drafts: PortDraft[], hops: Array<{ addr: string; why: stri
     const a = parseAddress(h.addr);
     if (!a || owned.has(a.text)) continue;
     for (const [net, prefix] of subnets) {
-      const c = parseCidr(`${a.text}/${prefix}`)!;
-      if (c.networkText !== net) continue;
+      const c = parseCidr(`${a.text}/${prefix}`);
+      if (!c || c.family !== parseCidr(net)?.family || c.networkText !== net) continue;
       const e = byNet.get(net) ?? { addrs: new Set(), why: new Set() };
       e.addrs.add(`${a.text}/${prefix}`);
       e.why.add(`${a.text} (${h.why})`);
