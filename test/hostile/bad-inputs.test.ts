@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, inventoryPath, ROOT } from '../helpers/paths.js';
+import { inventoryPath, ROOT } from '../helpers/paths.js';
+import { privateCli } from '../faults/app.js';
 import { run } from '../helpers/tools.js';
 import { snapshotTree } from './tree.js';
 
@@ -14,6 +15,8 @@ const CASES = readdirSync(BAD)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => f.replace(/\.yaml$/, ''))
   .sort();
+
+let CLI = '';
 
 async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   try {
@@ -46,6 +49,7 @@ describe('bad-input corpus', () => {
 
   beforeAll(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-bad-'));
+    CLI = privateCli(tmp);
     outDir = path.join(tmp, 'out');
     // A previous, valid build into the same output directory: no bad input may touch it.
     const inv = path.join(tmp, 'valid.yaml');
