@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export interface OutputFile {
@@ -140,10 +140,131 @@ export function diffTree(finalDir: string, files: Map<string, OutputFile>): Diff
   return d;
 }
 
+interface ManifestIndex {
+  get(rel: string): { sha256: string; mode: string } | undefined;
+}
+
+/** path → {sha256, mode} of a manifest.json text; undefined when absent or unreadable. */
+function manifestIndex(text: string | undefined): ManifestIndex | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const files = (JSON.parse(text) as { files?: ManifestEntry[] }).files;
+    if (!Array.isArray(files)) return undefined;
+    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode }]));
+  } catch {
+    return undefined;
+  }
+}
+
+function readIfFile(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * diffTree for the writer: a file whose entry in the previous manifest has the sha256 that this build
+ * computed, and whose size and mode on disk still match, is taken as unchanged without reading it.
+ * Everything else (no previous manifest, a file the manifest does not list, a size or mode that
+ * differs) is compared byte for byte. `build --check` keeps using the strict diffTree.
+ */
+export function diffTreeTrustingManifest(finalDir: string, files: Map<string, OutputFile>): Difference {
+  const next = manifestIndex(files.get('manifest.json')?.content);
+  const previous = next && manifestIndex(readIfFile(path.join(finalDir, 'manifest.json')));
+  if (!next || !previous) return diffTree(finalDir, files);
+  const d: Difference = { added: [], changed: [], removed: [], unchanged: [] };
+  const existing = new Set(listFiles(finalDir));
+  for (const [rel, f] of files) {
+    if (!existing.has(rel)) {
+      d.added.push(rel);
+      continue;
+    }
+    const full = path.join(finalDir, rel);
+    const st = lstatSync(full);
+    let same = st.isFile() && (st.mode & 0o777) === f.mode && st.size === Buffer.byteLength(f.content);
+    if (same) {
+      const was = previous.get(rel);
+      const now = next.get(rel);
+      same = was && now ? was.sha256 === now.sha256 : readFileSync(full, 'utf8') === f.content;
+    }
+    (same ? d.unchanged : d.changed).push(rel);
+  }
+  for (const rel of existing) if (!files.has(rel)) d.removed.push(rel);
+  d.added.sort();
+  d.changed.sort();
+  d.removed.sort();
+  return d;
+}
+
+/**
+ * Below this share of changed files, the tree is updated in place instead of being assembled anew
+ * beside the old one: hard-linking tens of thousands of unchanged files costs about as much as
+ * writing them, so a one-host change would cost a full build.
+ */
+const IN_PLACE_SHARE = 0.05;
+
+/**
+ * Updates a tree in place: manifest.json goes first (so that an interrupted update is never trusted
+ * by diffTreeTrustingManifest), then every changed file is written beside its target and renamed
+ * over it, so that each file is always whole; stale files go; the new manifest comes last.
+ */
+function updateInPlace(finalDir: string, files: Map<string, OutputFile>, diff: Difference): void {
+  const suffix = `.netgen-new-${process.pid}`;
+  rmSync(path.join(finalDir, 'manifest.json'), { force: true });
+  const replace = (rel: string) => {
+    const target = path.join(finalDir, rel);
+    const f = files.get(rel)!;
+    mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}${suffix}`;
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, f.content, { mode: f.mode, flag: 'wx' });
+    // A file the user chmod-ed or replaced by a link or directory: clear the way first.
+    const st = lstatSync(target, { throwIfNoEntry: false });
+    if (st && !st.isFile()) rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  };
+  for (const rel of [...diff.added, ...diff.changed]) if (rel !== 'manifest.json') replace(rel);
+  for (const rel of diff.removed) {
+    rmSync(path.join(finalDir, rel), { force: true });
+    removeEmptyParents(finalDir, path.dirname(rel));
+  }
+  if (files.has('manifest.json')) replace('manifest.json');
+}
+
+/** True when every existing ancestor of these paths inside root is a real directory (no planted symlink to write through). */
+function realDirectories(root: string, rels: string[]): boolean {
+  const checked = new Map<string, boolean>();
+  const ok = (dir: string): boolean => {
+    if (dir === '.' || dir === '') return true;
+    let known = checked.get(dir);
+    if (known === undefined) {
+      const st = lstatSync(path.join(root, dir), { throwIfNoEntry: false });
+      known = ok(path.dirname(dir)) && (!st || st.isDirectory());
+      checked.set(dir, known);
+    }
+    return known;
+  };
+  return rels.every((rel) => ok(path.dirname(rel)));
+}
+
+function removeEmptyParents(root: string, rel: string): void {
+  for (let dir = rel; dir && dir !== '.'; dir = path.dirname(dir)) {
+    try {
+      if (readdirSync(path.join(root, dir)).length > 0) return;
+      rmdirSync(path.join(root, dir));
+    } catch {
+      return;
+    }
+  }
+}
+
 /**
  * Writes the whole tree atomically: a new tree is assembled beside the old one (unchanged files are
  * hard links, so they are not rewritten and keep their mtime), then swapped in with two renames.
  * On any error the previous tree is left as it was. When nothing differs, nothing is touched.
+ * A small change (a few percent of the files) is applied in place instead, file by file (updateInPlace).
  */
 export function writeTree(finalDir: string, files: Map<string, OutputFile>): WriteResult {
   for (const rel of files.keys()) assertSafeRelativePath(rel);
@@ -151,9 +272,18 @@ export function writeTree(finalDir: string, files: Map<string, OutputFile>): Wri
   const base = path.basename(finalDir);
   mkdirSync(parent, { recursive: true });
   if (existsSync(finalDir) && lstatSync(finalDir).isSymbolicLink()) throw new WriteError('NG9004', `refusing to write through the symbolic link ${finalDir}`);
-  const diff = diffTree(finalDir, files);
+  const diff = diffTreeTrustingManifest(finalDir, files);
   if (diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0 && existsSync(finalDir)) {
     return { written: [], unchanged: diff.unchanged.length, removed: [], noop: true };
+  }
+  const touched = diff.added.length + diff.changed.length + diff.removed.length;
+  if (diff.unchanged.length > 0 && touched <= IN_PLACE_SHARE * files.size && realDirectories(finalDir, [...diff.added, ...diff.changed, ...diff.removed])) {
+    try {
+      updateInPlace(finalDir, files, diff);
+    } catch (e) {
+      throw new WriteError('NG9001', `cannot update the output tree: ${(e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on device' : (e as Error).message}; run the build again to finish it`);
+    }
+    return { written: [...diff.added, ...diff.changed], unchanged: diff.unchanged.length, removed: diff.removed, noop: false };
   }
   const tmp = path.join(parent, `.${base}.new-${process.pid}`);
   const old = path.join(parent, `.${base}.old-${process.pid}`);
