@@ -78,6 +78,7 @@ export async function compile(inventoryPath: string, opts: CompileOptions = {}):
   const overlays = [...(opts.templateOverlays ?? [])];
   if (input.templates) overlays.push(path.resolve(loaded.isDirectory ? loaded.absolutePath : path.dirname(loaded.absolutePath), input.templates));
   const engine = new TemplateEngine(overlays.map((o) => path.resolve(o)), { source });
+  await Promise.all(emitters.map((e) => e.prepare?.()));
   const planned = planArtifacts(model, emitters, opts.onlyHosts);
   timings.mark('plan');
   let rendered;

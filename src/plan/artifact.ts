@@ -27,6 +27,8 @@ export interface Emitter {
   planHost?(host: HostModel, model: Model): PlannedFile[];
   /** Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). */
   planGlobal?(model: Model): PlannedFile[];
+  /** Asynchronous set-up before planning (e.g. loading a WebAssembly renderer); awaited only by builds, so other commands do not pay for it. */
+  prepare?(): Promise<void>;
   /** Target-specific semantic checks (ASN ranges, unknown peers...), run after the model checks; nothing is planned when they report errors. */
   check?(model: Model, report: TargetReport): void;
 }

@@ -1,4 +1,4 @@
-import { instance } from '@viz-js/viz';
+import type { Viz } from '@viz-js/viz';
 import type { Model } from '../../model/types.js';
 import type { Emitter, PlannedFile } from '../../plan/artifact.js';
 import { headerLines } from '../engine.js';
@@ -9,14 +9,24 @@ import { colorKeys, siteTopology, topologyDot } from './docs/topology.js';
 /**
  * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and per inventory an address
  * plan in Markdown. The SVG is rendered in-process by Graphviz compiled to WebAssembly, so no
- * system binary is needed; the instance is created once when this module loads.
+ * system binary is needed. The instance is created once, in prepare(), so commands that do not
+ * build (validate, explain, schema) never load it.
  */
-const viz = await instance();
+let viz: Viz | undefined;
+let loading: Promise<void> | undefined;
+
+export function prepareViz(): Promise<void> {
+  loading ??= import('@viz-js/viz').then(async (m) => {
+    viz = await m.instance();
+  });
+  return loading;
+}
 
 /** Graphviz layout time grows fast with size; larger sites get the DOT source only. */
 export const SVG_MAX_HOSTS = 60;
 
 export function renderSvg(dot: string, source: string): string {
+  if (!viz) throw new Error('the Graphviz renderer is not loaded: call prepareViz() (compile does, through Emitter.prepare)');
   const svg = viz.renderString(dot, { format: 'svg', engine: 'dot' });
   // The header goes after the XML declaration, which must stay first.
   return svg.replace(/^(<\?xml[^>]*>\n)?/, (decl) => `${decl}${headerLines('xml', { source })}`);
@@ -24,6 +34,7 @@ export function renderSvg(dot: string, source: string): string {
 
 export const docsEmitter: Emitter = {
   target: 'docs',
+  prepare: prepareViz,
   planGlobal(model: Model): PlannedFile[] {
     const colors = colorKeys(model);
     const files: PlannedFile[] = [];

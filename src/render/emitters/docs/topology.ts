@@ -180,7 +180,7 @@ function darker(hex: string): string {
 export function topologyDot(t: SiteTopology, header: string): string {
   const out: string[] = [header.trimEnd(), '// Topology of one site: a box per host (VyOS routers shaded), interfaces and namespaces inside,', '// VXLAN tunnels between hosts as thick dashed lines labelled with their VNI.'];
   out.push(`graph ${t.name} {`);
-  out.push(`  graph [label=${t.title}, labelloc=t, fontname="Helvetica", fontsize=14, rankdir=TB, nodesep=0.25, ranksep=0.45, newrank=true];`);
+  out.push(`  graph [label=${t.title}, labelloc=t, fontname="Helvetica", fontsize=14, rankdir=TB, nodesep=0.25, ranksep=0.45, newrank=true, splines=polyline];`);
   out.push('  node [fontname="Helvetica", fontsize=10, margin="0.08,0.04"];');
   out.push('  edge [fontname="Helvetica", fontsize=9, color="gray40"];');
   for (const h of t.hosts) {
