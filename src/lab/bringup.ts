@@ -204,8 +204,11 @@ function labPids(s: LabState): number[] {
  */
 export async function destroyLab(s: LabState): Promise<string[]> {
   const problems: string[] = [];
+  // Processes are collected before the down scripts run: once a script deletes its namespace, the
+  // daemons still inside (FRR, dnsmasq) can no longer be found by name.
+  const before = labPids(s);
   if (s.hosts.some((h) => alive(h.holderPid))) await runHostScripts({ ...s, hosts: s.hosts.filter((h) => alive(h.holderPid)) }, DOWN_SCRIPT);
-  killPids([...s.pids, ...labPids(s), ...s.hosts.flatMap((h) => [h.networkdPid ?? 0, h.holderPid])]);
+  killPids([...s.pids, ...before, ...labPids(s), ...s.hosts.flatMap((h) => [h.networkdPid ?? 0, h.holderPid])]);
   for (const ns of [...s.netns].reverse()) {
     const r = runSync(['ip', 'netns', 'del', ns], { timeoutMs: 10_000 });
     if (r.status !== 0 && existsSync(`/run/netns/${ns}`)) problems.push(`${ns}: ${r.stderr.trim()}`);

@@ -31,7 +31,7 @@ export interface CheckContext {
 
 /** Reach checks retry until this deadline: networkd and IPv6 DAD may still be settling right after `up`. */
 const REACH_DEADLINE_MS = 8000;
-const BGP_DEADLINE_MS = 20_000;
+const BGP_DEADLINE_MS = 12_000;
 const DEFAULT_PORT = 7;
 
 export function addressOwners(model: Model, s: LabState): Map<string, PlaceRef[]> {
