@@ -158,3 +158,26 @@ describe('generated documentation', () => {
     expect(schema.stdout).toBe(readFileSync(path.join(ROOT, 'schema/netgen.schema.json'), 'utf8'));
   });
 });
+
+describe('netgen validate --format sarif', () => {
+  it('reports diagnostics as SARIF 2.1.0 with rule, level and region', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-wf-sarif-'));
+    try {
+      writeFileSync(path.join(tmp, 'bad.yaml'), 'sites:\n  s:\n    hosts:\n      h1:\n        nics: { eth0: { adress: 10.0.0.1/24 } }\n');
+      const r = run('node', [CLI, 'validate', 'bad.yaml', '--format', 'sarif'], { cwd: tmp });
+      expect(r.status).toBe(1);
+      const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }> }> }> };
+      expect(sarif.version).toBe('2.1.0');
+      const res = sarif.runs[0].results.find((x) => x.ruleId === 'NG2001')!;
+      expect(res.level).toBe('error');
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe('bad.yaml');
+      expect(res.locations[0].physicalLocation.region).toMatchObject({ startLine: 5, startColumn: 25 });
+      expect(sarif.runs[0].tool.driver.rules.map((x) => x.id)).toContain('NG2001');
+      const clean = run('node', [CLI, 'validate', path.join(ROOT, 'inventories/ganeti.yaml'), '--format', 'sarif']);
+      expect(clean.status).toBe(0);
+      expect((JSON.parse(clean.stdout) as { runs: Array<{ results: unknown[] }> }).runs[0].results).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

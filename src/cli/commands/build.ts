@@ -17,7 +17,7 @@ interface BuildFlags {
   check?: boolean;
   templates?: string[];
   timings?: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   color?: boolean;
   quiet?: boolean;
   site?: string[];
@@ -25,7 +25,7 @@ interface BuildFlags {
   watch?: boolean;
 }
 
-export function reportOpts(flags: { format?: 'text' | 'json'; color?: boolean }): ReportOptions {
+export function reportOpts(flags: { format?: 'text' | 'json' | 'sarif'; color?: boolean }): ReportOptions {
   return { color: flags.color ?? (process.stderr.isTTY && !process.env.NO_COLOR), format: flags.format ?? 'text' };
 }
 
@@ -87,7 +87,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .option('--check', 'write nothing; exit 1 and list files that would change (CI guard for committed output)')
     .option('-t, --templates <dir...>', 'template overlay directories, searched before the bundled templates')
     .option('--timings', 'print the time spent in each stage')
-    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--no-color', 'no colours in diagnostics')
     .option('-q, --quiet', 'print only problems')
     .option('--site <site...>', 'only the hosts of these sites (plus Ansible inventory, docs, manifest); the rest of out/ stays')
@@ -106,10 +106,10 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .command('validate')
     .description('check inventories and print diagnostics; writes nothing')
     .argument('[inventories...]', 'inventory files or directories')
-    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--no-color', 'no colours')
     .addHelpText('after', '\nExample:\n  netgen validate inventories/lab.yaml\n')
-    .action(async (invs: string[], flags: { format: 'text' | 'json'; color?: boolean }) => {
+    .action(async (invs: string[], flags: { format: 'text' | 'json' | 'sarif'; color?: boolean }) => {
       let code: number = EXIT.ok;
       for (const inv of findInventories(invs)) {
         const r = await compile(inv, { validateOnly: true });
