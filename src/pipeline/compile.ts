@@ -13,8 +13,12 @@ import type { InventoryInput } from '../schema/inventory.js';
 import { checkSchema } from '../validate/schema-check.js';
 import { checkModel } from '../validate/semantic.js';
 import type { ManifestEntry, OutputFile } from '../write/writer.js';
+import { progress } from './progress.js';
 
 export type Stage = 'load' | 'validate' | 'resolve' | 'plan' | 'render' | 'write';
+
+/** What runs after each stage, for the progress line. */
+const NEXT: Record<Stage, string> = { load: 'validating', validate: 'resolving and planning', resolve: 'checking', plan: 'rendering', render: 'comparing with the output', write: 'done' };
 
 export class Timings {
   readonly ms: Partial<Record<Stage, number>> = {};
@@ -23,6 +27,7 @@ export class Timings {
     const now = performance.now();
     this.ms[stage] = (this.ms[stage] ?? 0) + (now - this.last);
     this.last = now;
+    progress.update(NEXT[stage]);
   }
 }
 
@@ -47,6 +52,14 @@ export interface CompileResult {
 
 /** load → validate → resolve → check → plan → render. Writing is the caller's (build, check, diff, show). */
 export async function compile(inventoryPath: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  try {
+    return await compileStages(inventoryPath, opts);
+  } finally {
+    progress.clear(); // the writer shows its own progress, and clears it too
+  }
+}
+
+async function compileStages(inventoryPath: string, opts: CompileOptions): Promise<CompileResult> {
   const timings = new Timings();
   const bag = new DiagnosticBag();
   const loaded = await loadInventory(inventoryPath, bag);

@@ -1,5 +1,6 @@
 import type { PlannedFile } from '../plan/artifact.js';
 import { sha256, type ManifestEntry, type OutputFile } from '../write/writer.js';
+import { progress } from '../pipeline/progress.js';
 import type { TemplateEngine } from './engine.js';
 
 export class TemplateRenderError extends Error {
@@ -20,7 +21,9 @@ export interface RenderedOutput {
 export function renderArtifacts(planned: PlannedFile[], engine: TemplateEngine): RenderedOutput {
   const files = new Map<string, OutputFile>();
   const manifest: ManifestEntry[] = [];
+  let done = 0;
   for (const p of planned) {
+    progress.update('rendering', done++, planned.length);
     let content: string;
     if (p.content !== undefined) content = p.content;
     else {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { progress } from '../pipeline/progress.js';
 
 export interface OutputFile {
   content: string;
@@ -267,6 +268,14 @@ function removeEmptyParents(root: string, rel: string): void {
  * A small change (a few percent of the files) is applied in place instead, file by file (updateInPlace).
  */
 export function writeTree(finalDir: string, files: Map<string, OutputFile>): WriteResult {
+  try {
+    return writeTreeNow(finalDir, files);
+  } finally {
+    progress.clear();
+  }
+}
+
+function writeTreeNow(finalDir: string, files: Map<string, OutputFile>): WriteResult {
   for (const rel of files.keys()) assertSafeRelativePath(rel);
   const parent = path.dirname(finalDir);
   const base = path.basename(finalDir);
@@ -291,7 +300,9 @@ export function writeTree(finalDir: string, files: Map<string, OutputFile>): Wri
   const unchanged = new Set(diff.unchanged);
   const madeDirs = new Set<string>();
   try {
+    let done = 0;
     for (const [rel, f] of [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      progress.update('writing', done++, files.size);
       const target = path.join(tmp, rel);
       const dir = path.dirname(target);
       if (!madeDirs.has(dir)) {
