@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { alive, killPids, LabError, must, runAsync, runSync, sleepMs, startDetached, type RunResult } from './exec.js';
-import { placeArgv, type LabState } from './state.js';
+import { ours, placeArgv, remember, type LabState } from './state.js';
 import type { LabTopology, Port } from './topology.js';
 
 export const NETWORKD_CANDIDATES = ['/lib/systemd/systemd-networkd', '/usr/lib/systemd/systemd-networkd'];
@@ -104,7 +104,7 @@ export function buildLab(s: LabState, topo: LabTopology, save: () => void): void
     writeFileSync(path.join(dir, 'machine-id'), machineId(s.prefix, sim.id));
     const log = path.join(dir, 'holder.log');
     const units = networkdUnits(root, dir, sim.standInNetdevs, s.notes, sim.id);
-    const holderPid = startDetached(['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', HOLDER_SCRIPT, 'holder', root, path.join(dir, 'machine-id'), path.join(dir, 'scratch'), units, ...tops], log);
+    const holderPid = remember(s, startDetached(['ip', 'netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', HOLDER_SCRIPT, 'holder', root, path.join(dir, 'machine-id'), path.join(dir, 'scratch'), units, ...tops], log));
     s.hosts.push({ id: sim.id, short: sim.short, netns, holderPid, root, hasUpScript: existsSync(path.join(root, UP_SCRIPT)), hasDownScript: existsSync(path.join(root, DOWN_SCRIPT)) });
     save();
     waitHolder(holderPid, log);
@@ -123,7 +123,7 @@ export function buildLab(s: LabState, topo: LabTopology, save: () => void): void
   wire(s, topo, save);
   for (const h of s.hosts) {
     const log = path.join(s.workdir, `host-${h.short}`, 'networkd.log');
-    h.networkdPid = startDetached(['nsenter', '-t', String(h.holderPid), '-m', '-n', networkd], log, { ...process.env, SYSTEMD_LOG_LEVEL: 'info' });
+    h.networkdPid = remember(s, startDetached(['nsenter', '-t', String(h.holderPid), '-m', '-n', networkd], log, { ...process.env, SYSTEMD_LOG_LEVEL: 'info' }));
     save();
   }
 }
@@ -186,7 +186,7 @@ function labPids(s: LabState): number[] {
   const pids: number[] = [];
   const parse = (out: string) => out.split(/\s+/).filter(Boolean).map(Number).filter(Number.isInteger);
   for (const h of s.hosts) {
-    if (!alive(h.holderPid)) continue;
+    if (!ours(s, h.holderPid)) continue;
     const inner = runSync([...placeArgv(s, { host: h.id }), 'ip', 'netns', 'list'], { timeoutMs: 5000 });
     for (const line of inner.stdout.split('\n')) {
       const name = line.split(' ')[0];
@@ -207,8 +207,10 @@ export async function destroyLab(s: LabState): Promise<string[]> {
   // Processes are collected before the down scripts run: once a script deletes its namespace, the
   // daemons still inside (FRR, dnsmasq) can no longer be found by name.
   const before = labPids(s);
-  if (s.hosts.some((h) => alive(h.holderPid))) await runHostScripts({ ...s, hosts: s.hosts.filter((h) => alive(h.holderPid)) }, DOWN_SCRIPT);
-  killPids([...s.pids, ...before, ...labPids(s), ...s.hosts.flatMap((h) => [h.networkdPid ?? 0, h.holderPid])]);
+  const live = s.hosts.filter((h) => ours(s, h.holderPid));
+  if (live.length) await runHostScripts({ ...s, hosts: live }, DOWN_SCRIPT);
+  const started = [...s.pids, ...s.hosts.flatMap((h) => [h.networkdPid, h.holderPid])].filter((p) => ours(s, p));
+  killPids([...started, ...before, ...labPids(s)]);
   for (const ns of [...s.netns].reverse()) {
     const r = runSync(['ip', 'netns', 'del', ns], { timeoutMs: 10_000 });
     if (r.status !== 0 && existsSync(`/run/netns/${ns}`)) problems.push(`${ns}: ${r.stderr.trim()}`);

@@ -97,6 +97,16 @@ export function killPids(pids: Iterable<number>): void {
   }
 }
 
+/** Start time of a process (clock ticks since boot): with the PID it identifies the process even after PID reuse. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 export function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -6,9 +6,9 @@ import { writeTree } from '../write/writer.js';
 import { buildLab, destroyLab, NETWORKD_CANDIDATES, runHostScripts, UP_SCRIPT } from './bringup.js';
 import { addressOwners, runCheck, type CheckResult } from './checks.js';
 import { EndpointResolver, validateChecks } from './endpoints.js';
-import { alive, LabError, runAsync, runSync, toolPath } from './exec.js';
+import { LabError, runAsync, runSync, toolPath } from './exec.js';
 import { hostUnits, startUnits, sysctlFiles } from './services.js';
-import { loadState, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
+import { loadState, ours, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
 import { buildTopology } from './topology.js';
 
 /** Tools every lab needs; the lab stops before creating anything when one is missing. */
@@ -55,7 +55,7 @@ export async function labUp(inventory: string, r: CompileResult, opts: { prefix?
   if (missing.length) throw new LabError(`netgen lab needs ${missing.join(', ')}`);
   const invAbs = path.resolve(inventory);
   const existing = loadState(invAbs);
-  if (existing && existing.hosts.every((h) => alive(h.holderPid))) {
+  if (existing && existing.hosts.every((h) => ours(existing, h.holderPid))) {
     await upScripts(existing);
     return existing;
   }
@@ -67,7 +67,7 @@ export async function labUp(inventory: string, r: CompileResult, opts: { prefix?
   const kinds: Record<string, string[]> = {};
   for (const f of r.manifest) if (f.site && f.host) (kinds[`${f.site}/${f.host}`] ??= []).includes(f.kind) || kinds[`${f.site}/${f.host}`].push(f.kind);
   const topo = buildTopology(r.model);
-  const s: LabState = { version: 1, prefix, inventory: invAbs, workdir, outDir, hosts: [], standIns: [], segments: topo.segments, notes: topo.notes, netns: [], pids: [], kinds, unitFailures: [] };
+  const s: LabState = { version: 1, prefix, inventory: invAbs, workdir, outDir, hosts: [], standIns: [], segments: topo.segments, notes: topo.notes, netns: [], pids: [], kinds, unitFailures: [], starts: {} };
   const save = () => saveState(s);
   save();
   try {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { killPids, LabError, runAsync, sleepMs, startDetached, type RunResult } from './exec.js';
-import { placeArgv, placeName, type LabState } from './state.js';
+import { placeArgv, placeName, remember, type LabState } from './state.js';
 import type { PlaceRef } from './topology.js';
 
 /**
@@ -85,7 +85,7 @@ export function startListeners(s: LabState, specs: ListenerSpec[]): Listener[] {
   const started = specs.map((sp) => {
     const log = path.join(s.workdir, `listener-${serial++}.log`);
     const pid = startDetached([...placeArgv(s, sp.place), process.execPath, '-e', LISTENER, sp.proto, sp.addr, String(sp.port), sp.marker, log], `${log}.err`);
-    s.pids.push(pid);
+    s.pids.push(remember(s, pid));
     return { spec: sp, l: { place: sp.place, marker: sp.marker, log, pid } };
   });
   const until = Date.now() + 12_000;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LabError, runAsync, startDetached } from './exec.js';
-import { placeArgv, type HostState, type LabState } from './state.js';
+import { placeArgv, remember, type HostState, type LabState } from './state.js';
 
 /**
  * A simulated host has no systemd, so the lab starts the generated units the way a deployed host
@@ -112,7 +112,7 @@ async function startUnit(s: LabState, h: HostState, u: ServiceUnit): Promise<voi
     }
     for (const line of u.start) {
       if (u.type === 'simple' || u.type === 'exec' || u.type === 'notify') {
-        s.pids.push(startDetached([...argv, 'sh', '-c', `exec ${line}`], path.join(s.workdir, `host-${h.short}`, `${u.name}.log`)));
+        s.pids.push(remember(s, startDetached([...argv, 'sh', '-c', `exec ${line}`], path.join(s.workdir, `host-${h.short}`, `${u.name}.log`))));
         continue;
       }
       const r = await runAsync([...argv, 'sh', '-c', `exec ${line}`], { timeoutMs: 60_000 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { alive, processStart } from './exec.js';
 import type { PlaceRef, Segment } from './topology.js';
 
 /** Where `netgen lab up` leaves what `check` and `down` need; root-only tmpfs, gone at reboot like the lab. */
@@ -41,6 +42,8 @@ export interface LabState {
   netns: string[];
   /** Other long-lived processes the lab started (listeners). */
   pids: number[];
+  /** PID -> start time of every process the lab started: a recorded PID is only signalled while it is still that process. */
+  starts: Record<string, string>;
   /** Manifest kinds present per host id (nftables, frr, dnsmasq...), to tell "not built yet" from "broken". */
   kinds: Record<string, string[]>;
   /** Generated units that failed to start in a simulated host (reported as failed checks). */
@@ -69,6 +72,18 @@ export function loadState(inventoryAbs: string): LabState | undefined {
 
 export function removeState(inventoryAbs: string): void {
   rmSync(statePath(inventoryAbs), { force: true });
+}
+
+/** Records a process the lab started and returns its PID. */
+export function remember(s: LabState, pid: number): number {
+  const t = processStart(pid);
+  if (t) s.starts[String(pid)] = t;
+  return pid;
+}
+
+/** True while `pid` is still the process the lab started (not a reused PID, not a zombie). */
+export function ours(s: LabState, pid: number | undefined): pid is number {
+  return !!pid && s.starts[String(pid)] !== undefined && processStart(pid) === s.starts[String(pid)] && alive(pid);
 }
 
 /** argv prefix that runs a command in a place of the lab. */

@@ -178,7 +178,7 @@ describe('netgen lab over every example', () => {
     const started = performance.now();
     const r = run('node', [CLI, 'lab', inventoryPath(example), '--json'], { timeout: 120_000 });
     const secs = (performance.now() - started) / 1000;
-    if (!r.stdout.startsWith('{')) throw new Error(`netgen lab ${example} exited ${r.status}: ${r.stderr}`);
+    if (!r.stdout.trimEnd().endsWith('}')) throw new Error(`netgen lab ${example} exited ${r.status}: ${r.stderr}`);
     const report = JSON.parse(r.stdout) as { failed: number; checks: Array<{ name: string; result: string; detail: string }> };
     console.log(`lab ${example}: ${secs.toFixed(1)}s, ${report.checks.map((c) => `${c.result} ${c.name}`).join('; ')}`);
     expect(report.checks.length).toBeGreaterThan(0);
