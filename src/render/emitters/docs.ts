@@ -23,7 +23,7 @@ export function prepareViz(): Promise<void> {
 }
 
 /** Graphviz layout time grows fast with size; larger sites get the DOT source only. */
-export const SVG_MAX_HOSTS = 60;
+export const SVG_MAX_HOSTS = 24;
 
 export function renderSvg(dot: string, source: string): string {
   if (!viz) throw new Error('the Graphviz renderer is not loaded: call prepareViz() (compile does, through Emitter.prepare)');

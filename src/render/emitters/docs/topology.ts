@@ -10,6 +10,11 @@ import type { HostModel, Link, Model, NamespaceModel, SiteModel } from '../../..
 /** ColorBrewer Set3: pastel, distinguishable, readable with black text. */
 const PALETTE = ['#8dd3c7', '#ffffb3', '#bebada', '#fb8072', '#80b1d3', '#fdb462', '#b3de69', '#fccde5', '#bc80bd', '#ccebc5', '#ffed6f', '#d9d9d9'];
 const NEUTRAL = '#f4f4f4';
+/**
+ * Polyline routing reads best but its router fails (and prints to stderr) on large crowded sites;
+ * above this many hosts edges are straight lines.
+ */
+const POLYLINE_MAX_HOSTS = 8;
 /** More interfaces than this in one namespace are summarised as "+N more". */
 const NS_LINES = 5;
 
@@ -180,7 +185,7 @@ function darker(hex: string): string {
 export function topologyDot(t: SiteTopology, header: string): string {
   const out: string[] = [header.trimEnd(), '// Topology of one site: a box per host (VyOS routers shaded), interfaces and namespaces inside,', '// VXLAN tunnels between hosts as thick dashed lines labelled with their VNI.'];
   out.push(`graph ${t.name} {`);
-  out.push(`  graph [label=${t.title}, labelloc=t, fontname="Helvetica", fontsize=14, rankdir=TB, nodesep=0.25, ranksep=0.45, newrank=true, splines=polyline];`);
+  out.push(`  graph [label=${t.title}, labelloc=t, fontname="Helvetica", fontsize=14, rankdir=TB, nodesep=0.25, ranksep=0.45, newrank=true, splines=${t.hosts.length <= POLYLINE_MAX_HOSTS ? 'polyline' : 'line'}];`);
   out.push('  node [fontname="Helvetica", fontsize=10, margin="0.08,0.04"];');
   out.push('  edge [fontname="Helvetica", fontsize=9, color="gray40"];');
   for (const h of t.hosts) {
