@@ -89,6 +89,11 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
     for (const ns of h.namespaces) ns.links.sort(byName);
   }
   for (const t of tenants) t.hosts.sort();
+  // Output must not depend on the order keys are written in (a reordered inventory is the same
+  // inventory): sites and hosts are listed by name, like tenants, namespaces and links.
+  sites.sort(byName);
+  for (const s of sites) s.hosts.sort(byName);
+  hosts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const model: Model = { name, source, tenants, sites, hosts, checks: input.checks ?? [], input };
   return { model, lock: allocator.next };
 }

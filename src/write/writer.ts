@@ -64,23 +64,61 @@ function listFiles(dir: string, prefix = ''): string[] {
 /**
  * One writer per output directory at a time: a lock file holding the owner's PID.
  * A lock left by a process that no longer runs is taken over.
+ * The lock appears with its content in one step (a hard link to a file already written), so no
+ * other build can ever read it empty and take it for stale; a stale lock is moved aside by rename,
+ * which only one of two builds taking it over at once can do.
  */
 export function acquireLock(lockPath: string): () => void {
   mkdirSync(path.dirname(lockPath), { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError('NG9001', `cannot create lock ${lockPath}: ${(e as Error).message}`);
-      const pid = Number(readFileSync(lockPath, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) throw new WriteError('NG9002', `another netgen build (pid ${pid}) is writing this output; lock file ${lockPath}`);
-      rmSync(lockPath, { force: true });
+  const mine = `${process.pid}\n`;
+  const draft = `${lockPath}.${process.pid}`;
+  try {
+    writeFileSync(draft, mine, { mode: 0o644 });
+  } catch (e) {
+    throw new WriteError('NG9001', `cannot create lock ${lockPath}: ${(e as Error).message}`);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(draft, lockPath);
+        return () => {
+          if (readIfExists(lockPath) === mine) rmSync(lockPath, { force: true });
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError('NG9001', `cannot create lock ${lockPath}: ${(e as Error).message}`);
+        const held = readIfExists(lockPath);
+        if (held === undefined) continue; // released meanwhile
+        const pid = Number(held.trim());
+        if (pid && pid !== process.pid && isAlive(pid)) throw new WriteError('NG9002', `another netgen build (pid ${pid}) is writing this output; lock file ${lockPath}`);
+        const aside = `${lockPath}.stale-${process.pid}`;
+        try {
+          renameSync(lockPath, aside);
+        } catch {
+          continue; // another build took it over first
+        }
+        // A fresh lock made between our read and the rename is not ours to remove: put it back.
+        if (readIfExists(aside) !== held) {
+          try {
+            linkSync(aside, lockPath);
+          } catch {
+            /* a newer lock is already there */
+          }
+        }
+        rmSync(aside, { force: true });
+      }
     }
+  } finally {
+    rmSync(draft, { force: true });
   }
   throw new WriteError('NG9002', `cannot take the output lock ${lockPath}`);
+}
+
+function readIfExists(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {

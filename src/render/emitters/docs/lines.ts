@@ -10,13 +10,15 @@ export class LineIndex {
   private readonly lines = new Map<string, string>();
 
   constructor(locator: Locator | undefined) {
+    const names = stableNames((locator?.files ?? []).map((f) => f.displayPath));
     for (const file of locator?.files ?? []) {
+      const shown = names.get(file.displayPath) ?? file.displayPath;
       const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: file.doc.contents, path: [] }];
       while (stack.length) {
         const { node, path } = stack.pop()!;
         const range = (node as { range?: [number, number] } | null)?.range;
         const key = path.join('\u0000');
-        if (range && !this.lines.has(key)) this.lines.set(key, `${file.displayPath}:${file.lineCounter.linePos(range[0]).line}`);
+        if (range && !this.lines.has(key)) this.lines.set(key, `${shown}:${file.lineCounter.linePos(range[0]).line}`);
         if (isAlias(node)) continue;
         if (isMap(node)) {
           for (const pair of node.items) {
@@ -24,7 +26,7 @@ export class LineIndex {
             const child = [...path, String(pair.key.value)];
             const kr = pair.key.range;
             // Point at the key's line: for a block mapping value, the value starts on the next line.
-            if (kr) this.lines.set(child.join('\u0000'), `${file.displayPath}:${file.lineCounter.linePos(kr[0]).line}`);
+            if (kr) this.lines.set(child.join('\u0000'), `${shown}:${file.lineCounter.linePos(kr[0]).line}`);
             stack.push({ node: pair.value, path: child });
           }
         } else if (isSeq(node)) {
@@ -42,4 +44,22 @@ export class LineIndex {
     }
     return '';
   }
+}
+
+/**
+ * Names that do not depend on where netgen was run from (displayPath is relative to the working
+ * directory, and generated output must be the same from any directory): the file name for a file
+ * inventory, `dir/relative/path` for a directory inventory.
+ */
+function stableNames(paths: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (paths.length === 1) {
+    out.set(paths[0], paths[0].split('/').pop()!);
+    return out;
+  }
+  const split = paths.map((p) => p.split('/'));
+  let common = 0;
+  while (split.every((s) => s.length > common + 1 && s[common] === split[0][common])) common++;
+  for (let i = 0; i < paths.length; i++) out.set(paths[i], split[i].slice(Math.max(0, common - 1)).join('/'));
+  return out;
 }

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/paths.js';
+import { run } from '../helpers/tools.js';
+import { snapshotTree, treeDigest } from '../hostile/tree.js';
+import { privateCli } from './app.js';
+
+/**
+ * SIGKILL the build at random moments (most of them inside the write stage) and prove that out/ is
+ * always either the complete old tree or the complete new one — directly after the kill, or after
+ * the recovery the next build runs first (a kill between the two renames leaves out/ missing and the
+ * old tree beside it, which recovery puts back).
+ */
+const KILL_POINTS = 30;
+const HOSTS = 40;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Starts a build and SIGKILLs it `afterMs` after the writer begins (its `.out.new-PID` tree appears
+ * beside out/), or `afterMs` after the start when `fromStart` is set. Polling for the new tree keeps
+ * the kills inside the write stage however loaded the machine is.
+ */
+function buildAndKill(cli: string, inv: string, out: string, afterMs: number, fromStart: boolean): Promise<{ killed: boolean; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn('node', [cli, 'build', inv, '-o', out, '--quiet'], { stdio: 'ignore' });
+    const parent = path.dirname(out);
+    let killed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => (timer = setTimeout(() => (killed = child.kill('SIGKILL')), afterMs));
+    const poll = fromStart
+      ? undefined
+      : setInterval(() => {
+          if (readdirSync(parent).some((n) => n.startsWith(`.${path.basename(out)}.new-`))) {
+            clearInterval(poll);
+            arm();
+          }
+        }, 2);
+    if (fromStart) arm();
+    child.on('exit', (code) => {
+      if (poll) clearInterval(poll);
+      if (timer) clearTimeout(timer);
+      resolve({ killed: killed && code === null, code });
+    });
+  });
+}
+
+function describeDiff(got: Map<string, string>, a: Map<string, string>, b: Map<string, string>): string {
+  const diff = (ref: Map<string, string>) => [...new Set([...got.keys(), ...ref.keys()])].filter((k) => got.get(k) !== ref.get(k));
+  const da = diff(a);
+  const db = diff(b);
+  return `${da.length} paths differ from the old tree (${da.slice(0, 5).join(', ')}), ${db.length} from the new (${db.slice(0, 5).join(', ')})`;
+}
+
+describe('SIGKILL while writing', () => {
+  let tmp: string;
+  const inv: Record<'a' | 'b', string> = { a: '', b: '' };
+  const digest: Record<'a' | 'b', string> = { a: '', b: '' };
+  let writeMs = 0;
+  let wallMs = 0;
+
+  let CLI = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-flt-kill-'));
+    CLI = privateCli(tmp);
+    for (const [k, seed] of [['a', 1], ['b', 2]] as const) {
+      const dir = path.join(tmp, k);
+      mkdirSync(dir);
+      inv[k] = path.join(dir, 'big.yaml');
+      writeFileSync(inv[k], run('node', [path.join(ROOT, 'bench/generate.mjs'), String(HOSTS), String(seed)]).stdout);
+      const started = Date.now();
+      const r = run('node', [CLI, 'build', inv[k], '-o', path.join(tmp, `ref-${k}`), '--quiet', '--timings'], { timeout: 600_000 });
+      wallMs = Math.max(wallMs, Date.now() - started);
+      expect(r.status, r.stderr).toBe(0);
+      digest[k] = treeDigest(path.join(tmp, `ref-${k}`));
+      const t = Object.fromEntries([...r.stdout.matchAll(/(\w+) ([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+      writeMs = Math.max(writeMs, t.write ?? 0);
+    }
+    expect(digest.a).not.toBe(digest.b);
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it(`leaves out/ entirely old or entirely new at ${KILL_POINTS} random kill points`, async () => {
+    const { recoverInterruptedSwap } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
+    const out = path.join(tmp, 'out');
+    let r = run('node', [CLI, 'build', inv.a, '-o', out, '--quiet'], { timeout: 600_000 });
+    expect(r.status, r.stderr).toBe(0);
+    let current: 'a' | 'b' = 'a';
+    const rand = prng(7);
+    const seen = { midWrite: 0, outMissing: 0, finished: 0, killed: 0 };
+    for (let i = 0; i < KILL_POINTS; i++) {
+      const target = current === 'a' ? 'b' : 'a';
+      // Most kills land inside the write stage (0..1.2 × its duration after it starts, so a few hit
+      // the swap or come too late); every fifth at any moment of the whole build.
+      const fromStart = i % 5 === 4;
+      const delay = Math.round(fromStart ? rand() * wallMs : rand() * writeMs * 1.2);
+      const res = await buildAndKill(CLI, inv[target], out, delay, fromStart);
+      if (res.killed) seen.killed++;
+      else seen.finished++;
+      const leftovers = readdirSync(tmp).filter((n) => n.startsWith('.out.'));
+      if (leftovers.some((n) => n.startsWith('.out.new-'))) seen.midWrite++;
+      // Directly after the kill: out/ is one of the two trees, or (between the renames) missing.
+      if (existsSync(out)) {
+        const d = treeDigest(out);
+        if (d !== digest.a && d !== digest.b) throw new Error(`kill ${i} at ${delay}ms: out/ is neither tree: ${describeDiff(snapshotTree(out), snapshotTree(path.join(tmp, 'ref-a')), snapshotTree(path.join(tmp, 'ref-b')))}`);
+      } else {
+        seen.outMissing++;
+        expect(leftovers.some((n) => n.startsWith('.out.old-')), `kill ${i}: out/ missing and no old tree beside it`).toBe(true);
+      }
+      recoverInterruptedSwap(out);
+      const d = treeDigest(out);
+      expect([digest.a, digest.b], `kill ${i} at ${delay}ms, after recovery`).toContain(d);
+      expect(readdirSync(tmp).filter((n) => /^\.out\.(new|old)-/.test(n)), 'recovery leaves no half trees').toEqual([]);
+      current = d === digest.a ? 'a' : 'b';
+    }
+    // The next build after all of that (stale lock and all) converges to the new tree.
+    r = run('node', [CLI, 'build', inv.b, '-o', out, '--quiet'], { timeout: 600_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(treeDigest(out)).toBe(digest.b);
+    console.log(`kill points: ${KILL_POINTS} (${seen.killed} killed, ${seen.finished} finished first; ${seen.midWrite} mid-write, ${seen.outMissing} between renames); whole build ~${wallMs}ms, write ~${Math.round(writeMs)}ms`);
+    expect(seen.midWrite, 'most kills must land inside the write stage').toBeGreaterThanOrEqual(KILL_POINTS / 3);
+  }, 1_200_000);
+
+  it('recovers a kill between the two renames (out/ missing, old tree beside it)', async () => {
+    const { recoverInterruptedSwap } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
+    const dir = mkdtempSync(path.join(tmp, 'swap-'));
+    const out = path.join(dir, 'out');
+    expect(run('cp', ['-a', path.join(tmp, 'ref-a'), path.join(dir, '.out.old-999999')]).status).toBe(0);
+    expect(run('cp', ['-a', path.join(tmp, 'ref-b'), path.join(dir, '.out.new-999999')]).status).toBe(0);
+    recoverInterruptedSwap(out);
+    expect(treeDigest(out)).toBe(digest.a);
+    expect(readdirSync(dir)).toEqual(['out']);
+  });
+});
