@@ -110,7 +110,6 @@ export function buildLab(s: LabState, topo: LabTopology, save: () => void): void
     waitHolder(holderPid, log);
     must([...placeArgv(s, { host: sim.id }), 'ip', 'link', 'set', 'lo', 'up'], `lo of ${sim.id}`);
     for (const ns of sim.preNamespaces) must([...placeArgv(s, { host: sim.id }), 'ip', 'netns', 'add', ns], `namespace ${ns} of ${sim.id}`);
-    for (const tap of sim.taps) must([...placeArgv(s, { host: sim.id }), 'ip', 'tuntap', 'add', 'dev', tap, 'mode', 'tap'], `tap ${tap} of ${sim.id}`);
   }
   for (const st of topo.standIns) {
     const netns = `${s.prefix}-${st.short}`;
@@ -168,8 +167,10 @@ function wire(s: LabState, topo: LabTopology, save: () => void): void {
 function finishPort(s: LabState, p: Port): void {
   if ('standin' in p.place) {
     const argv = placeArgv(s, p.place);
+    if (p.mac) must([...argv, 'ip', 'link', 'set', p.name, 'address', p.mac], `MAC of ${p.standsFor}`);
     for (const a of p.addresses) must([...argv, 'ip', 'addr', 'add', a, 'dev', p.name, ...(a.includes(':') ? ['nodad'] : [])], `address of ${p.standsFor}`);
     must([...argv, 'ip', 'link', 'set', p.name, 'up'], p.standsFor);
+    for (const g of p.gateways ?? []) must([...argv, 'ip', g.includes(':') ? '-6' : '-4', 'route', 'add', 'default', 'via', g, 'dev', p.name, 'onlink'], `default route of ${p.standsFor}`);
   } else if (p.place.ns) {
     must([...placeArgv(s, { host: p.place.host }), 'ip', 'link', 'set', p.name, 'netns', p.place.ns], `moving ${p.name} into ${p.place.ns}`);
   }

@@ -3,7 +3,7 @@ import { parseAddress } from '../net/ip.js';
 import type { CheckInput } from '../schema/inventory.js';
 import { isolationCheck } from './isolation.js';
 import { checkKind, EndpointResolver, type CheckKind } from './endpoints.js';
-import { commandLine, killPids, runAsync, type RunResult } from './exec.js';
+import { commandLine, killPids, LabError, runAsync, type RunResult } from './exec.js';
 import { heard, probe, startListener, startListeners, type Listener } from './probe.js';
 import { placeArgv, placeName, type LabState } from './state.js';
 import type { PlaceRef } from './topology.js';
@@ -59,7 +59,7 @@ export function checkName(c: CheckInput, kind: CheckKind): string {
   if (c.name) return c.name;
   const b = c[kind] as Record<string, unknown>;
   if (kind === 'isolation') return `isolation ${(b.tenants as string[]).join(' / ')}`;
-  const parts = ['from', 'on', 'to', 'address', 'peer', 'server'].filter((k) => b[k] !== undefined).map((k) => `${k} ${b[k]}`);
+  const parts = ['from', 'on', 'to', 'source', 'address', 'peer', 'server'].filter((k) => b[k] !== undefined).map((k) => `${k} ${b[k]}`);
   return `${kind} ${parts.join(' ')}${b.port ? ` ${b.proto ?? 'tcp'}/${b.port}` : ''}`;
 }
 
@@ -76,7 +76,15 @@ export async function runCheck(ctx: CheckContext, c: CheckInput): Promise<CheckR
       base.places.push(from.place);
       const proto = r.proto ?? (r.port ? 'tcp' : 'icmp');
       const expect = kind === 'reach';
-      const outcome = proto === 'icmp' ? await ping(ctx, from.place, r.to, expect) : await portProbe(ctx, from.place, r.to, proto, r.port ?? DEFAULT_PORT, expect);
+      const source = r.source ? (parseAddress(r.source)?.text ?? r.source) : undefined;
+      const added = source ? await ensureSource(ctx.s, from.place, source) : undefined;
+      if (added) base.commands.push(added.command);
+      let outcome: { ok: boolean; detail: string; commands: string[] };
+      try {
+        outcome = proto === 'icmp' ? await ping(ctx, from.place, r.to, expect, source) : await portProbe(ctx, from.place, r.to, proto, r.port ?? DEFAULT_PORT, expect, source);
+      } finally {
+        if (added) await runAsync(added.undo, { timeoutMs: 5000 });
+      }
       base.commands.push(...outcome.commands);
       base.places.push(...(ctx.owners.get(parseAddress(r.to)?.text ?? r.to) ?? []));
       return res(outcome.ok === expect ? 'pass' : 'fail', outcome.detail);
@@ -95,9 +103,25 @@ export async function runCheck(ctx: CheckContext, c: CheckInput): Promise<CheckR
 type Res = (result: Outcome, detail: string, extra?: Partial<CheckResult>) => CheckResult;
 type Base = { commands: string[]; places: PlaceRef[] };
 
+/**
+ * A source address for a probe: when the place lacks it (a spoofed source), it is added to lo for
+ * the probe only, so the kernel lets the probe send from it; `undo` removes it again.
+ */
+async function ensureSource(s: LabState, place: PlaceRef, source: string): Promise<{ command: string; undo: string[] } | undefined> {
+  const argv = placeArgv(s, place);
+  const have = await runAsync([...argv, 'ip', '-o', 'addr', 'show'], { timeoutMs: 5000 });
+  if (have.stdout.split(/\s+/).some((w) => w.split('/')[0] === source)) return undefined;
+  const v6 = source.includes(':');
+  const cidr = `${source}/${v6 ? 128 : 32}`;
+  const add = [...argv, 'ip', 'addr', 'add', cidr, 'dev', 'lo', ...(v6 ? ['nodad'] : [])];
+  const r = await runAsync(add, { timeoutMs: 5000 });
+  if (r.status !== 0) throw new LabError(`could not add the probe's source address: ${r.command}: ${r.stderr.trim()}`);
+  return { command: `${r.command}   (source for the probe, removed after it)`, undo: [...argv, 'ip', 'addr', 'del', cidr, 'dev', 'lo'] };
+}
+
 /** reach: ping until a reply or the deadline; no_reach: a fixed number of echoes, none may be answered. */
-async function ping(ctx: CheckContext, from: PlaceRef, to: string, expect: boolean): Promise<{ ok: boolean; detail: string; commands: string[] }> {
-  const argv = [...placeArgv(ctx.s, from), 'ping', '-n', '-c', expect ? '1' : '3', '-i', '0.2', '-W', '1', to];
+async function ping(ctx: CheckContext, from: PlaceRef, to: string, expect: boolean, source?: string): Promise<{ ok: boolean; detail: string; commands: string[] }> {
+  const argv = [...placeArgv(ctx.s, from), 'ping', '-n', '-c', expect ? '1' : '3', '-i', '0.2', '-W', '1', ...(source ? ['-I', source] : []), to];
   const until = Date.now() + (expect ? REACH_DEADLINE_MS : 0);
   let r: RunResult;
   do {
@@ -112,7 +136,7 @@ function listenersFor(ctx: CheckContext, to: string, proto: 'tcp' | 'udp', port:
   return startListeners(ctx.s, places.map((place) => ({ place, proto, addr: to, port, marker: `at:${placeName(place)}` })));
 }
 
-async function portProbe(ctx: CheckContext, from: PlaceRef, to: string, proto: 'tcp' | 'udp', port: number, expect: boolean) {
+async function portProbe(ctx: CheckContext, from: PlaceRef, to: string, proto: 'tcp' | 'udp', port: number, expect: boolean, source = '') {
   const listeners = listenersFor(ctx, to, proto, port);
   try {
     if (listeners.length === 0) return { ok: false, detail: `no place in the lab holds ${to}, so nothing listens on it`, commands: [] };
@@ -120,10 +144,10 @@ async function portProbe(ctx: CheckContext, from: PlaceRef, to: string, proto: '
     const until = Date.now() + (expect ? REACH_DEADLINE_MS : 0);
     let r: RunResult;
     do {
-      r = await probe(ctx.s, from, proto, to, port, tag);
+      r = await probe(ctx.s, from, proto, to, port, tag, 1500, source);
     } while (r.status !== 0 && Date.now() < until);
     const seenBy = listeners.filter((l) => heard(l).some((h) => h.tag === tag)).map((l) => placeName(l.place));
-    const command = `${commandLine(placeArgv(ctx.s, from))} <${proto} probe> ${to} ${port}`;
+    const command = `${commandLine(placeArgv(ctx.s, from))} <${proto} probe${source ? ` from ${source}` : ''}> ${to} ${port}`;
     const ok = r.status === 0 || seenBy.length > 0;
     const detail = ok ? `${proto}/${port} on ${to} answered by ${r.stdout.trim().replace(/^at:/, '') || seenBy.join(', ')}` : `${proto}/${port} on ${to}: no answer (listening in ${listeners.map((l) => placeName(l.place)).join(', ')})`;
     return { ok, detail, commands: [command] };
@@ -175,11 +199,14 @@ interface BgpNeighborJson {
 async function bgpCheck(ctx: CheckContext, c: NonNullable<CheckInput['bgp']>, base: Base, res: Res): Promise<CheckResult> {
   const on = ctx.resolver.resolve(c.on);
   if (!on.ok) return res('fail', on.message);
-  if (!hasKind(ctx, on.host.id, 'frr')) return res('skip', `no FRR artifact for ${on.host.id} yet: no BGP speaker runs`);
+  const standIn = 'standin' in on.place ? ctx.s.standIns.find((x) => x.short === (on.place as { standin: string }).standin) : undefined;
+  if (standIn && !standIn.frrDir) return res('fail', `${placeName(on.place)} runs no BGP speaker (${standIn.reason})`);
+  if (!standIn && !hasKind(ctx, on.host.id, 'frr')) return res('skip', `no FRR artifact for ${on.host.id} yet: no BGP speaker runs`);
   base.places.push(on.place);
   const ns = 'ns' in on.place ? on.place.ns : undefined;
-  // FRR instances per namespace are addressed by their pathspace (vtysh -N); a host-wide FRR by plain vtysh.
-  const variants = ns ? [['-N', ns], []] : [[]];
+  // FRR instances per namespace are addressed by their pathspace (vtysh -N); a host-wide FRR by plain
+  // vtysh; a stand-in's own FRR by its socket directory.
+  const variants = standIn ? [['--vty_socket', standIn.frrDir!]] : ns ? [['-N', ns], []] : [[]];
   const until = Date.now() + BGP_DEADLINE_MS;
   let last = '';
   let variant = variants[0];

@@ -4,6 +4,7 @@ import type { HostModel, Model } from '../model/types.js';
 import type { CheckInput } from '../schema/inventory.js';
 import { closest } from '../util/suggest.js';
 import { shortNames, type PlaceRef } from './topology.js';
+import { vmShort } from './vms.js';
 
 /** The kinds of check, in the order the schema lists them; each check has exactly one. */
 export const CHECK_KINDS = ['reach', 'no_reach', 'snat', 'bgp', 'isolation', 'dhcp'] as const;
@@ -15,7 +16,10 @@ export function checkKind(c: CheckInput): CheckKind | undefined {
 
 export type Resolved = { ok: true; place: PlaceRef; host: HostModel } | { ok: false; message: string; hint?: string };
 
-/** Endpoints are `host` or `host/namespace`; a host name shared by two sites is written `site/host`... not allowed, so it is ambiguous. */
+/**
+ * Endpoints are `host`, `host/namespace`, or `host/tap`: the VM behind that tap (the lab stands it
+ * in by a namespace holding the tap's other end). A host name shared by two sites is ambiguous.
+ */
 export class EndpointResolver {
   private readonly byName = new Map<string, HostModel[]>();
   private readonly shorts: Map<string, string>;
@@ -39,8 +43,13 @@ export class EndpointResolver {
       if (ns) return { ok: false, message: `${host.id} is a ${host.role} router: the lab stands it in by one namespace, so it has no namespace ${ns}` };
       return { ok: true, host, place: { standin: this.shorts.get(host.id)! } };
     }
-    if (ns && !host.namespaces.some((n) => n.name === ns)) {
-      return { ok: false, message: `host ${host.id} has no namespace ${ns}`, hint: hintFor(ns, host.namespaces.map((n) => n.name)) };
+    const isNs = !!ns && host.namespaces.some((n) => n.name === ns);
+    const isTap = !!ns && host.links.some((l) => l.kind === 'tap' && l.name === ns);
+    if (isNs && isTap) return { ok: false, message: `${ns} on ${host.id} is both a namespace and a tap`, hint: 'rename one of them' };
+    if (isTap) return { ok: true, host, place: { standin: vmShort(this.shorts.get(host.id)!, ns!) } };
+    if (ns && !isNs) {
+      const names = [...host.namespaces.map((n) => n.name), ...host.links.filter((l) => l.kind === 'tap').map((l) => l.name)];
+      return { ok: false, message: `host ${host.id} has no namespace or tap ${ns}`, hint: hintFor(ns, names) };
     }
     return { ok: true, host, place: ns ? { host: host.id, ns } : { host: host.id } };
   }

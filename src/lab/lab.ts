@@ -10,6 +10,8 @@ import { LabError, runAsync, runSync, toolPath } from './exec.js';
 import { hostUnits, startUnits, sysctlFiles } from './services.js';
 import { loadState, ours, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
 import { buildTopology } from './topology.js';
+import { FRR_DAEMONS, frrStandInPlan, startFrrStandIn } from './frr-standin.js';
+import type { Model } from '../model/types.js';
 
 /** Tools every lab needs; the lab stops before creating anything when one is missing. */
 const TOOLS: Array<[string, string]> = [
@@ -41,7 +43,10 @@ export async function compileForLab(inventory: string): Promise<CompileResult> {
 
 function requirementsFor(r: CompileResult): string[] {
   const checks = r.model?.checks ?? [];
-  return missingRequirements({ vtysh: checks.some((c) => c.bgp), busybox: checks.some((c) => c.dhcp) });
+  const routers = (r.model?.hosts ?? []).some((h) => h.role !== 'linux' && (h.input.bgp || Object.values(h.input.vrfs ?? {}).some((v) => v?.bgp)));
+  const missing = missingRequirements({ vtysh: checks.some((c) => c.bgp) || routers, busybox: checks.some((c) => c.dhcp) });
+  if (routers && !existsSync(path.join(FRR_DAEMONS, 'bgpd'))) missing.push(`${FRR_DAEMONS}/bgpd for the router stand-ins (apt-get install frr)`);
+  return missing;
 }
 
 /**
@@ -72,6 +77,8 @@ export async function labUp(inventory: string, r: CompileResult, opts: { prefix?
   save();
   try {
     buildLab(s, topo, save);
+    startRouterStandIns(s, r.model);
+    save();
     const units = new Map(s.hosts.map((h) => [h.id, hostUnits(h)]));
     await Promise.all(
       s.hosts.map(async (h) => {
@@ -87,6 +94,19 @@ export async function labUp(inventory: string, r: CompileResult, opts: { prefix?
     throw e;
   }
   return s;
+}
+
+/** Routers that cannot run here keep their BGP peerings with the lab: their stand-ins run FRR. */
+function startRouterStandIns(s: LabState, model: Model): void {
+  const owners = addressOwners(model, s);
+  const inLab = (a: string) => (owners.get(a) ?? []).some((p) => !('standin' in p));
+  for (const st of s.standIns) {
+    const host = st.hostId ? model.hosts.find((h) => h.id === st.hostId) : undefined;
+    const plan = host && frrStandInPlan(model, host, inLab);
+    if (!plan) continue;
+    startFrrStandIn(s, st, plan);
+    st.reason = `${plan.summary}; addresses from the inventory, its ${host.role} configuration does not run here`;
+  }
 }
 
 async function upScripts(s: LabState): Promise<void> {

@@ -37,7 +37,7 @@ start();
 
 /** Probes several addresses at once from one place: one line "ADDRESS<TAB>REPLY" per address that answered. */
 const CLIENT = `
-const [proto, port, tag, ms, ...addrs] = process.argv.slice(1);
+const [proto, port, tag, ms, src, ...addrs] = process.argv.slice(1);
 let pending = addrs.length;
 const done = () => { if (--pending === 0) process.exit(0); };
 setTimeout(() => process.exit(0), +ms);
@@ -49,10 +49,11 @@ for (const addr of addrs) {
     d.on('message', answer);
     d.on('error', () => {});
     const send = () => d.send(tag + '\\n', +port, addr);
-    send();
-    setInterval(send, 300).unref();
+    const go = () => { send(); setInterval(send, 300).unref(); };
+    if (src) d.bind({ address: src }, go);
+    else go();
   } else {
-    const s = require('net').connect({ host: addr, port: +port });
+    const s = require('net').connect({ host: addr, port: +port, ...(src ? { localAddress: src } : {}) });
     let b = '';
     s.on('connect', () => s.write(tag + '\\n'));
     s.on('data', (d) => (b += d));
@@ -109,8 +110,8 @@ export function startListener(s: LabState, place: PlaceRef, proto: 'tcp' | 'udp'
 }
 
 /** Probes addresses from a place; resolves with address -> reply (the answering listener's marker). */
-export async function probeMany(s: LabState, from: PlaceRef, proto: 'tcp' | 'udp', addrs: string[], port: number, tag: string, ms = 1500): Promise<Map<string, string>> {
-  const r = await runAsync([...placeArgv(s, from), process.execPath, '-e', CLIENT, proto, String(port), tag, String(ms), ...addrs], { timeoutMs: ms + 5000 });
+export async function probeMany(s: LabState, from: PlaceRef, proto: 'tcp' | 'udp', addrs: string[], port: number, tag: string, ms = 1500, source = ''): Promise<Map<string, string>> {
+  const r = await runAsync([...placeArgv(s, from), process.execPath, '-e', CLIENT, proto, String(port), tag, String(ms), source, ...addrs], { timeoutMs: ms + 5000 });
   const out = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
     const [addr, reply] = line.split('\t');
@@ -119,8 +120,8 @@ export async function probeMany(s: LabState, from: PlaceRef, proto: 'tcp' | 'udp
   return out;
 }
 
-export async function probe(s: LabState, from: PlaceRef, proto: 'tcp' | 'udp', addr: string, port: number, tag: string, ms = 1500): Promise<RunResult> {
-  const replies = await probeMany(s, from, proto, [addr], port, tag, ms);
+export async function probe(s: LabState, from: PlaceRef, proto: 'tcp' | 'udp', addr: string, port: number, tag: string, ms = 1500, source = ''): Promise<RunResult> {
+  const replies = await probeMany(s, from, proto, [addr], port, tag, ms, source);
   const reply = replies.get(addr) ?? '';
   return { status: reply ? 0 : 1, stdout: reply, stderr: '', command: '' };
 }

@@ -24,6 +24,8 @@ export interface StandInState {
   netns: string;
   reason: string;
   hostId?: string;
+  /** Directory of a stand-in's own FRR (vty sockets, config), when it runs one. */
+  frrDir?: string;
 }
 
 export interface LabState {

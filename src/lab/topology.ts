@@ -1,5 +1,6 @@
 import type { HostModel, Link, Model, NamespaceModel } from '../model/types.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
+import { vmPlan } from './vms.js';
 
 /**
  * What the lab builds for an inventory, derived from the resolved model before anything runs:
@@ -19,6 +20,10 @@ export interface Port {
   standsFor: string;
   /** Addresses the lab itself configures (stand-ins only; hosts get theirs from networkd and the scripts). */
   addresses: string[];
+  /** Default gateways of a stand-in, reached on-link (a routed VM's gateway, answered by proxy ARP/NDP). */
+  gateways?: string[];
+  /** MAC of a stand-in's port (a VM's firewall port names it). */
+  mac?: string;
 }
 
 export interface Segment {
@@ -35,8 +40,6 @@ export interface SimHost {
   host: HostModel;
   /** Tenant namespaces the lab must create before the up script runs, to hold a stood-in VLAN. */
   preNamespaces: string[];
-  /** Real tap devices the lab creates (a hypervisor would). */
-  taps: string[];
   /** Root links networkd would create (bonds, VLANs) that a veth stands in for. */
   standInNetdevs: string[];
 }
@@ -69,10 +72,20 @@ function subnetKeys(l: Link): string[] {
   return l.addresses.map((a) => a.cidr.networkText);
 }
 
-/** Keys that decide which ports share a segment: their subnets, or the VLAN id when a VLAN has no address. */
+/**
+ * Keys that decide which ports share a segment: their subnets. A link without an address (a
+ * routed VLAN as in seed 002) is keyed by its VLAN id and by the subnets it routes on-link
+ * (a route without `via`), so the external stand-in of that subnet lands on its segment.
+ */
 function segmentKeys(l: Link): string[] {
   const keys = subnetKeys(l);
-  if (keys.length === 0 && l.vlan) keys.push(`vlan ${l.vlan.id}`);
+  if (keys.length === 0) {
+    for (const r of l.routes) {
+      const c = parseCidr(r.to);
+      if (!r.via && (r.type ?? 'unicast') === 'unicast' && c && c.prefix > 0 && c.prefix < (c.family === 4 ? 32 : 128)) keys.push(c.networkText);
+    }
+    if (l.vlan) keys.push(`vlan ${l.vlan.id}`);
+  }
   return keys;
 }
 
@@ -111,12 +124,20 @@ export function buildTopology(model: Model): LabTopology {
       }
       continue;
     }
-    const sim: SimHost = { id: host.id, short, host, preNamespaces: [], taps: [], standInNetdevs: [] };
+    const sim: SimHost = { id: host.id, short, host, preNamespaces: [], standInNetdevs: [] };
     hosts.push(sim);
     noteHops(host.links, host.routes);
     const bondMembers = new Set(host.links.filter((l) => l.bond).map((l) => l.name));
     for (const l of host.links) {
-      if (l.kind === 'tap') sim.taps.push(l.name);
+      if (l.kind === 'tap') {
+        // The tap is one end of a veth, the VM stand-in holds the other (a two-port segment of its own).
+        const vm = vmPlan(host, short, l);
+        const key = `tap ${host.id}/${l.name}`;
+        standIns.push({ short: vm.short, reason: vm.reason });
+        for (const a of vm.addresses) owned.add(parseCidr(a)!.text);
+        drafts.push({ name: l.name, place: { host: host.id }, standsFor: `tap ${l.name} (a veth to the VM stand-in ${vm.short})`, addresses: [], keys: [key] });
+        drafts.push({ name: 'eth0', place: { standin: vm.short }, standsFor: `VM behind ${l.name}`, addresses: vm.addresses, gateways: vm.gateways, mac: vm.mac, keys: [key] });
+      }
       if (l.kind === 'vrf') notes.push(`${host.id}: VRF ${l.name} cannot be created by this kernel and is not stood in`);
       if (!STOOD_IN_ROOT.has(l.kind) || bondMembers.has(l.name)) continue;
       if (l.kind !== 'nic') sim.standInNetdevs.push(l.name);
@@ -149,7 +170,12 @@ export function buildTopology(model: Model): LabTopology {
 /** One external stand-in per subnet holding every next hop (and reach target) that no lab member owns. */
 function addExternals(drafts: PortDraft[], hops: Array<{ addr: string; why: string }>, owned: Set<string>, standIns: StandIn[]): void {
   const subnets = new Map<string, number>();
-  for (const d of drafts) for (const k of d.keys) if (k.includes('/')) subnets.set(k, parseCidr(k)!.prefix);
+  for (const d of drafts) {
+    for (const k of d.keys) {
+      const c = parseCidr(k);
+      if (c) subnets.set(k, c.prefix);
+    }
+  }
   const byNet = new Map<string, { addrs: Set<string>; why: Set<string> }>();
   for (const h of hops) {
     const a = parseAddress(h.addr);

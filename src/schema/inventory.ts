@@ -83,12 +83,18 @@ export const Host = Strict(
 
 export const Site = Strict({ description: Type.Optional(Text), hosts: Type.Optional(NamedMap(Host)) }, 'A site (data centre, lab).');
 
-const Endpoint = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)?$', description: 'host or host/namespace (a VyOS router is a host without namespaces)' });
+const Endpoint = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)?$', description: 'host, host/namespace, or host/tap: the VM behind that tap (a VyOS router is a host without namespaces)' });
 const ProbeProto = Type.Union([Type.Literal('tcp'), Type.Literal('udp'), Type.Literal('icmp')], { description: 'icmp (default without port), tcp (default with port) or udp.' });
 
 const ReachCheck = Strict(
-  { from: Endpoint, to: IpAddress, proto: Type.Optional(ProbeProto), port: Type.Optional(Port) },
-  'From a host or namespace to an address: ICMP echo, or a TCP/UDP port that the lab listens on where the address lives.',
+  {
+    from: Endpoint,
+    to: IpAddress,
+    proto: Type.Optional(ProbeProto),
+    port: Type.Optional(Port),
+    source: Type.Optional(IpAddress),
+  },
+  'From a host, namespace or VM to an address: ICMP echo, or a TCP/UDP port that the lab listens on where the address lives. A UDP probe counts as reaching when the listener hears it, even if no answer can come back. `source`: send from this address; the lab adds it to `from` for the probe when `from` lacks it (a spoofed source).',
 );
 
 export const Check = Strict(
