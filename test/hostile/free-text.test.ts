@@ -106,7 +106,8 @@ describe.each(BASES)('free text in every description of %s', (base) => {
     expect(run('ip', ['netns', 'add', nftNs]).status).toBe(0);
   });
   afterAll(() => {
-    if (nftNs) run('ip', ['netns', 'del', nftNs]);
+    // nft may still hold the namespace for a moment: retry until it is gone.
+    for (let i = 0; nftNs && i < 20 && run('ip', ['netns', 'del', nftNs]).status !== 0 && run('ip', ['netns', 'list']).stdout.includes(nftNs); i++) run('sleep', ['0.1']);
     rmSync(tmp, { recursive: true, force: true });
   });
 
