@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { Locator, offsetToPosition, type JsonPath, type SourceFile } from './source.js';
 
@@ -126,9 +126,35 @@ function checkAliases(file: SourceFile, bag: DiagnosticBag): boolean {
   return ok;
 }
 
+/** True when some mapping repeats a scalar key (a superset of what yaml's uniqueKeys reports). */
+function mayHaveDuplicateKeys(doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          found = true;
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { file: SourceFile; value: unknown } | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
+  let lineCounter = new LineCounter();
+  let doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true });
+  if (mayHaveDuplicateKeys(doc)) {
+    // yaml's own check compares each key with every earlier one of its map: quadratic in hosts and
+    // tenants. So it runs only when the linear scan saw a repeated key, to report it exactly as before.
+    lineCounter = new LineCounter();
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
+  }
   const file: SourceFile = { displayPath, text, lineCounter, doc };
   let failed = false;
   for (const err of doc.errors) {
