@@ -8,7 +8,8 @@ import { heard, probe, startListener, startListeners, type Listener } from './pr
 import { placeArgv, placeName, type LabState } from './state.js';
 import type { PlaceRef } from './topology.js';
 
-export type Outcome = 'pass' | 'fail' | 'skip';
+/** `limited`: a generated unit this machine's kernel cannot load (listed, neither a pass nor a failure). */
+export type Outcome = 'pass' | 'fail' | 'skip' | 'limited';
 
 export interface CheckResult {
   name: string;
@@ -33,6 +34,7 @@ export interface CheckContext {
 const REACH_DEADLINE_MS = 8000;
 const BGP_DEADLINE_MS = 12_000;
 const DEFAULT_PORT = 7;
+const DHCP_ATTEMPTS = 10;
 
 export function addressOwners(model: Model, s: LabState): Map<string, PlaceRef[]> {
   const owners = new Map<string, PlaceRef[]>();
@@ -257,8 +259,26 @@ async function dhcpCheck(ctx: CheckContext, c: NonNullable<CheckInput['dhcp']>, 
   if (!iface) return res('fail', `${placeName(from.place)} has no interface to ask on`);
   // -s /bin/true: ask and report, but do not configure the lease (the check must not change the lab).
   const argv = [...placeArgv(ctx.s, from.place), 'busybox', 'udhcpc', '-i', iface, '-n', '-q', '-f', '-t', '4', '-T', '1', '-s', '/bin/true'];
-  const r = await runAsync(argv, { timeoutMs: 15_000 });
-  base.commands.push(r.command);
-  const lease = /lease of (\S+) obtained/.exec(r.stdout + r.stderr);
-  return res(lease ? 'pass' : 'fail', lease ? `lease of ${lease[1]} on ${iface}` : `no lease on ${iface}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`);
+  const serverName = placeName(server.place);
+  const serverAddrs = new Set([...ctx.owners].filter(([, places]) => places.some((p) => placeName(p) === serverName)).map(([a]) => a));
+  // Several servers may share a segment (seed 003: one per site on a stretched VLAN, each with half
+  // of the range) and the client takes the first offer: ask again until `server` is the one that answers.
+  const others: string[] = [];
+  let last = '';
+  for (let attempt = 0; attempt < DHCP_ATTEMPTS; attempt++) {
+    const r = await runAsync(argv, { timeoutMs: 15_000 });
+    if (attempt === 0) base.commands.push(r.command);
+    const lease = /lease of (\S+) obtained from (\S+?),?\s/.exec(`${r.stdout}${r.stderr} `);
+    if (!lease) {
+      last = `no lease on ${iface}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}`;
+      break;
+    }
+    if (serverAddrs.has(lease[2])) {
+      const also = others.length ? ` (before it, ${[...new Set(others)].join(', ')} answered first)` : '';
+      return res('pass', `lease of ${lease[1]} on ${iface} from ${lease[2]} (${serverName})${also}`);
+    }
+    others.push(`${lease[2]} with ${lease[1]}`);
+    last = `${DHCP_ATTEMPTS} leases on ${iface}, none from ${serverName} (${[...serverAddrs].join(', ')}): ${[...new Set(others)].join('; ')}`;
+  }
+  return res('fail', last);
 }

@@ -80,6 +80,9 @@ export function validateChecks(model: Model, locator: Locator, bag: DiagnosticBa
       const r = resolver.resolve(v);
       if (!r.ok) err(at(kind, field), r.message, r.hint);
     }
+    if ((kind === 'reach' || kind === 'no_reach') && body.source !== undefined && String(body.source).includes(':') !== String(body.to).includes(':')) {
+      err(at(kind, 'source'), `source ${String(body.source)} and target ${String(body.to)} are of different address families`);
+    }
     if (kind === 'isolation') {
       c.isolation!.tenants.forEach((t, j) => {
         if (!tenants.has(t)) err(at(kind, 'tenants', j), `unknown tenant ${t}`, hintFor(t, [...tenants]));

@@ -5,7 +5,7 @@ import { compile, type CompileResult } from '../pipeline/compile.js';
 import { writeTree } from '../write/writer.js';
 import { buildLab, destroyLab, NETWORKD_CANDIDATES, runHostScripts, UP_SCRIPT } from './bringup.js';
 import { addressOwners, runCheck, type CheckResult } from './checks.js';
-import { EndpointResolver, validateChecks } from './endpoints.js';
+import { EndpointResolver } from './endpoints.js';
 import { LabError, runAsync, runSync, toolPath } from './exec.js';
 import { hostUnits, startUnits, sysctlFiles } from './services.js';
 import { loadState, ours, placeArgv, placeName, removeState, saveState, type LabState } from './state.js';
@@ -34,11 +34,9 @@ export function missingRequirements(needs: { vtysh?: boolean; busybox?: boolean 
   return missing;
 }
 
-/** compile() plus the lab's own NG6004 check of the `checks:` section. */
+/** compile(): its semantic checks include NG6004 for the `checks:` section (validateChecks). */
 export async function compileForLab(inventory: string): Promise<CompileResult> {
-  const r = await compile(inventory);
-  if (r.model && r.loaded) validateChecks(r.model, r.loaded.locator, r.bag);
-  return r;
+  return compile(inventory);
 }
 
 function requirementsFor(r: CompileResult): string[] {
@@ -134,7 +132,17 @@ export async function labCheck(s: LabState, r: CompileResult): Promise<CheckResu
   for (const f of s.unitFailures) {
     results.push({ name: `${f.unit} starts on ${f.host}`, kind: 'reach', result: 'fail', commands: [f.unit], detail: f.message, places: [{ host: f.host }] });
   }
-  for (let i = 0; i < r.model.checks.length; i++) results.push(byIndex.get(i)!);
+  const limits = s.limitations ?? [];
+  for (const f of limits) {
+    results.push({ name: `${f.unit} on ${f.host}`, kind: 'reach', result: 'limited', commands: [f.unit], detail: `${f.message}: a limitation of this machine, its rules are not in force in the lab`, places: [] });
+  }
+  for (let i = 0; i < r.model.checks.length; i++) {
+    const c = byIndex.get(i)!;
+    // A check that involves a host whose unit could not load says so: its verdict lacks those rules.
+    const hit = limits.filter((f) => c.places.some((p) => 'host' in p && p.host === f.host));
+    if (hit.length) c.detail += ` [note: ${hit.map((f) => `${f.unit} on ${f.host} is ${f.message}`).join('; ')}, so this result does not include its rules]`;
+    results.push(c);
+  }
   saveState(s);
   return results;
 }

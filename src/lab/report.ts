@@ -7,6 +7,8 @@ export interface LabReport {
   passed: number;
   failed: number;
   skipped: number;
+  /** Generated units this machine's kernel cannot load (not a failure, not a pass). */
+  limited: number;
   seconds: { up: number; checks: number; down: number };
   checks: Array<CheckResult & { state?: string }>;
   standIns: string[];
@@ -21,6 +23,7 @@ export function makeReport(s: LabState, checks: Array<CheckResult & { state?: st
     passed: count('pass'),
     failed: count('fail'),
     skipped: count('skip'),
+    limited: count('limited'),
     seconds,
     checks,
     standIns: s.standIns.map((x) => `${x.netns}: ${x.reason}`),
@@ -35,7 +38,7 @@ export function formatReport(r: LabReport): string {
   lines.push(`${'RESULT'.padEnd(6)}  ${'CHECK'.padEnd(w)}  COMMAND`);
   for (const c of r.checks) {
     const [first, ...rest] = c.commands.length ? c.commands : ['-'];
-    lines.push(`${c.result.toUpperCase().padEnd(6)}  ${c.name.padEnd(w)}  ${first}`);
+    lines.push(`${(c.result === 'limited' ? 'LIMIT' : c.result.toUpperCase()).padEnd(6)}  ${c.name.padEnd(w)}  ${first}`);
     for (const more of rest) lines.push(`${''.padEnd(6)}  ${''.padEnd(w)}  ${more}`);
     lines.push(`${''.padEnd(6)}  ${c.detail}`);
   }
@@ -45,6 +48,6 @@ export function formatReport(r: LabReport): string {
     for (const s of r.standIns) lines.push(`  ${s}`);
     for (const n of r.notes) lines.push(`  ${n}`);
   }
-  lines.push('', `${r.checks.length} checks: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (up ${r.seconds.up.toFixed(1)}s, checks ${r.seconds.checks.toFixed(1)}s, down ${r.seconds.down.toFixed(1)}s)`);
+  lines.push('', `${r.checks.length} checks: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.limited ? `, ${r.limited} not loadable on this kernel` : ''} (up ${r.seconds.up.toFixed(1)}s, checks ${r.seconds.checks.toFixed(1)}s, down ${r.seconds.down.toFixed(1)}s)`);
   return `${lines.join('\n')}\n`;
 }

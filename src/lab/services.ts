@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LabError, runAsync, startDetached } from './exec.js';
+import { kernelLimitation } from './kernel.js';
 import { placeArgv, remember, type HostState, type LabState } from './state.js';
 
 /**
@@ -96,7 +97,9 @@ export async function startUnits(s: LabState, h: HostState, units: ServiceUnit[]
       await startUnit(s, h, u);
     } catch (e) {
       if (!(e instanceof LabError)) throw e;
-      s.unitFailures.push({ host: h.id, unit: u.name, message: e.message });
+      const limit = kernelLimitation(s, h, e.message);
+      if (limit) (s.limitations ??= []).push({ host: h.id, unit: u.name, message: limit });
+      else s.unitFailures.push({ host: h.id, unit: u.name, message: e.message });
     }
   }
 }

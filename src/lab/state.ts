@@ -50,6 +50,8 @@ export interface LabState {
   kinds: Record<string, string[]>;
   /** Generated units that failed to start in a simulated host (reported as failed checks). */
   unitFailures: Array<{ host: string; unit: string; message: string }>;
+  /** Generated units this machine's kernel cannot load (a missing feature, not an inventory fault). */
+  limitations?: Array<{ host: string; unit: string; message: string }>;
 }
 
 export function statePath(inventoryAbs: string): string {

@@ -4,6 +4,7 @@ import type { HostModel, Link, Model } from '../model/types.js';
 import { cidrContains, parseAddress } from '../net/ip.js';
 import { IFNAMSIZ, isValidUnicastMac } from '../resolve/names.js';
 import { VXLAN_OVERHEAD } from '../resolve/tenants.js';
+import { validateChecks } from '../lab/endpoints.js';
 
 const RESERVED_IFNAMES = new Set(['lo', 'all', 'default', 'bonding_masters']);
 
@@ -41,6 +42,8 @@ export function checkModel(model: Model, locator: Locator, bag: DiagnosticBag): 
       for (const l of ns.links) if (l.derivedFrom) for (const a of l.addresses) if (!a.shared) seen.add(a.cidr.text, a.origin);
     }
   }
+  // `checks:` (what `netgen lab` proves) name hosts, namespaces, taps and tenants: NG6004 at build time too.
+  validateChecks(model, locator, bag);
 }
 
 type Reporter = (code: string, message: string, path: JsonPath, related?: { message: string; path: JsonPath }, hint?: string, at?: 'key' | 'value') => void;
