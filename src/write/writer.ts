@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 
@@ -238,72 +238,9 @@ export function diffTreeTrustingManifest(finalDir: string, files: Map<string, Ou
 }
 
 /**
- * Below this share of changed files, the tree is updated in place instead of being assembled anew
- * beside the old one: hard-linking tens of thousands of unchanged files costs about as much as
- * writing them, so a one-host change would cost a full build.
- */
-const IN_PLACE_SHARE = 0.05;
-
-/**
- * Updates a tree in place: manifest.json goes first (so that an interrupted update is never trusted
- * by diffTreeTrustingManifest), then every changed file is written beside its target and renamed
- * over it, so that each file is always whole; stale files go; the new manifest comes last.
- */
-function updateInPlace(finalDir: string, files: Map<string, OutputFile>, diff: Difference): void {
-  const suffix = `.netgen-new-${process.pid}`;
-  rmSync(path.join(finalDir, 'manifest.json'), { force: true });
-  const replace = (rel: string) => {
-    const target = path.join(finalDir, rel);
-    const f = files.get(rel)!;
-    mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}${suffix}`;
-    rmSync(tmp, { force: true });
-    writeFileSync(tmp, f.content, { mode: f.mode, flag: 'wx' });
-    // A file the user chmod-ed or replaced by a link or directory: clear the way first.
-    const st = lstatSync(target, { throwIfNoEntry: false });
-    if (st && !st.isFile()) rmSync(target, { recursive: true, force: true });
-    renameSync(tmp, target);
-  };
-  for (const rel of [...diff.added, ...diff.changed]) if (rel !== 'manifest.json') replace(rel);
-  for (const rel of diff.removed) {
-    rmSync(path.join(finalDir, rel), { force: true });
-    removeEmptyParents(finalDir, path.dirname(rel));
-  }
-  if (files.has('manifest.json')) replace('manifest.json');
-}
-
-/** True when every existing ancestor of these paths inside root is a real directory (no planted symlink to write through). */
-function realDirectories(root: string, rels: string[]): boolean {
-  const checked = new Map<string, boolean>();
-  const ok = (dir: string): boolean => {
-    if (dir === '.' || dir === '') return true;
-    let known = checked.get(dir);
-    if (known === undefined) {
-      const st = lstatSync(path.join(root, dir), { throwIfNoEntry: false });
-      known = ok(path.dirname(dir)) && (!st || st.isDirectory());
-      checked.set(dir, known);
-    }
-    return known;
-  };
-  return rels.every((rel) => ok(path.dirname(rel)));
-}
-
-function removeEmptyParents(root: string, rel: string): void {
-  for (let dir = rel; dir && dir !== '.'; dir = path.dirname(dir)) {
-    try {
-      if (readdirSync(path.join(root, dir)).length > 0) return;
-      rmdirSync(path.join(root, dir));
-    } catch {
-      return;
-    }
-  }
-}
-
-/**
  * Writes the whole tree atomically: a new tree is assembled beside the old one (unchanged files are
  * hard links, so they are not rewritten and keep their mtime), then swapped in with two renames.
  * On any error the previous tree is left as it was. When nothing differs, nothing is touched.
- * A small change (a few percent of the files) is applied in place instead, file by file (updateInPlace).
  */
 export function writeTree(finalDir: string, files: Map<string, OutputFile>): WriteResult {
   try {
@@ -322,15 +259,6 @@ function writeTreeNow(finalDir: string, files: Map<string, OutputFile>): WriteRe
   const diff = diffTreeTrustingManifest(finalDir, files);
   if (diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0 && existsSync(finalDir)) {
     return { written: [], unchanged: diff.unchanged.length, removed: [], noop: true };
-  }
-  const touched = diff.added.length + diff.changed.length + diff.removed.length;
-  if (diff.unchanged.length > 0 && touched <= IN_PLACE_SHARE * files.size && realDirectories(finalDir, [...diff.added, ...diff.changed, ...diff.removed])) {
-    try {
-      updateInPlace(finalDir, files, diff);
-    } catch (e) {
-      throw new WriteError('NG9001', `cannot update the output tree: ${(e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'no space left on device' : (e as Error).message}; run the build again to finish it`);
-    }
-    return { written: [...diff.added, ...diff.changed], unchanged: diff.unchanged.length, removed: diff.removed, noop: false };
   }
   const tmp = path.join(parent, `.${base}.new-${process.pid}`);
   const old = path.join(parent, `.${base}.old-${process.pid}`);
