@@ -142,7 +142,7 @@ async function portProbe(ctx: CheckContext, from: PlaceRef, to: string, proto: '
   const listeners = listenersFor(ctx, to, proto, port);
   try {
     if (listeners.length === 0) return { ok: false, detail: `no place in the lab holds ${to}, so nothing listens on it`, commands: [] };
-    const tag = `from:${placeName(from)}`;
+    const tag = probeTag('from', from);
     const until = Date.now() + (expect ? REACH_DEADLINE_MS : 0);
     let r: RunResult;
     do {
@@ -156,6 +156,11 @@ async function portProbe(ctx: CheckContext, from: PlaceRef, to: string, proto: '
   } finally {
     stopListeners(ctx.s, listeners);
   }
+}
+
+/** A probe's tag: one word (the listener logs "probe SOURCE TAG"; a stand-in's name has a space). */
+function probeTag(kind: string, place: PlaceRef): string {
+  return `${kind}:${placeName(place).replace(/\s+/g, '_')}`;
 }
 
 export function stopListeners(s: LabState, listeners: Listener[]): void {
@@ -178,7 +183,7 @@ async function snatCheck(ctx: CheckContext, c: NonNullable<CheckInput['snat']>, 
   const port = c.port ?? DEFAULT_PORT;
   const l = startListener(ctx.s, to.place, proto, c.address, port, `at:${placeName(to.place)}`);
   try {
-    const tag = `snat:${placeName(from.place)}`;
+    const tag = probeTag('snat', from.place);
     const until = Date.now() + REACH_DEADLINE_MS;
     let r: RunResult;
     do r = await probe(ctx.s, from.place, proto, c.address, port, tag);

@@ -12,6 +12,7 @@ import { loadState, ours, placeArgv, placeName, removeState, saveState, type Lab
 import { buildTopology } from './topology.js';
 import { FRR_DAEMONS, frrStandInPlan, startFrrStandIn } from './frr-standin.js';
 import type { Model } from '../model/types.js';
+import type { CheckInput } from '../schema/inventory.js';
 
 /** Tools every lab needs; the lab stops before creating anything when one is missing. */
 const TOOLS: Array<[string, string]> = [
@@ -125,10 +126,11 @@ export async function labCheck(s: LabState, r: CompileResult): Promise<CheckResu
   const ctx = { s, model: r.model, resolver: new EndpointResolver(r.model), owners: addressOwners(r.model, s) };
   const results: CheckResult[] = [];
   // reach first (it waits for the lab to settle), then the checks that expect silence.
-  const order = r.model.checks.map((c, i) => ({ c, i, late: !c.reach }));
-  order.sort((a, b) => Number(a.late) - Number(b.late) || a.i - b.i);
   const byIndex = new Map<number, CheckResult>();
-  for (const { c, i } of order) byIndex.set(i, await runCheck(ctx, c));
+  const all = r.model.checks.map((c, i) => ({ c, i }));
+  for (const phase of [all.filter((x) => x.c.reach), all.filter((x) => !x.c.reach)]) {
+    await runConcurrently(phase, async ({ c, i }) => void byIndex.set(i, await runCheck(ctx, c)));
+  }
   for (const f of s.unitFailures) {
     results.push({ name: `${f.unit} starts on ${f.host}`, kind: 'reach', result: 'fail', commands: [f.unit], detail: f.message, places: [{ host: f.host }] });
   }
@@ -145,6 +147,36 @@ export async function labCheck(s: LabState, r: CompileResult): Promise<CheckResu
   }
   saveState(s);
   return results;
+}
+
+/**
+ * What a check listens on: two checks with the same key would share a port (and hear each other's
+ * probes), so they run one after the other. Isolation listens on every tenant namespace: alone.
+ */
+function listenerKey(c: CheckInput): string | undefined {
+  const r = c.reach ?? c.no_reach;
+  if (r && (r.port || (r.proto && r.proto !== 'icmp'))) return `${r.proto ?? 'tcp'} ${r.to} ${r.port ?? ''}`;
+  if (c.snat) return `${c.snat.proto ?? 'tcp'} ${c.snat.address} ${c.snat.port ?? ''}`;
+  if (c.isolation) return 'isolation';
+  return undefined;
+}
+
+/**
+ * Runs checks at once, except those sharing a listener key (in order, one chain per key) and
+ * isolation (after the rest, alone): most of a lab's time is probes waiting for silence.
+ */
+async function runConcurrently<T extends { c: CheckInput; i: number }>(items: T[], run: (x: T) => Promise<void>): Promise<void> {
+  const chains = new Map<string, T[]>();
+  const alone: T[] = [];
+  for (const x of items) {
+    const key = listenerKey(x.c) ?? `#${x.i}`;
+    if (key === 'isolation') alone.push(x);
+    else chains.set(key, [...(chains.get(key) ?? []), x]);
+  }
+  await Promise.all([...chains.values()].map(async (chain) => {
+    for (const x of chain) await run(x);
+  }));
+  for (const x of alone) await run(x);
 }
 
 export async function labDown(s: LabState): Promise<string[]> {
