@@ -155,8 +155,10 @@ describe('netns-up.sh / netns-down.sh on a simulated host', () => {
 
   it('down then up again converges to the same state', async () => {
     const h = await simHost(BRIDGES);
-    expect(h.sh(`bash ${up}`, FAST).status).toBe(0);
-    expect(h.sh(`bash ${down}`, FAST).status).toBe(0);
+    const first = h.sh(`bash ${up}`, FAST);
+    expect(first.status, first.stderr).toBe(0);
+    const d = h.sh(`bash ${down}`, FAST);
+    expect(d.status, d.stderr).toBe(0);
     const r = h.sh(`bash ${up}`, FAST);
     expect(r.status, r.stderr).toBe(0);
     expect(h.state()).toBe(converged);

@@ -22,6 +22,10 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # Links that systemd-networkd creates may appear a moment after this unit starts.
 ng_wait_link() {
   local tries=$((NG_WAIT_SECONDS * 10))
@@ -61,9 +65,9 @@ ng_stacked() {
 ng_veth() {
   local ns=$1 inner=$2 outer=$3
   if ng_exists "$ns" "$inner" && ng_exists - "$outer"; then return 0; fi
-  if ng_exists "$ns" "$inner"; then ip -n "$ns" link del dev "$inner"; fi
-  if ng_exists - "$outer"; then ip link del dev "$outer"; fi
-  if ng_exists - "$inner"; then ip link del dev "$inner"; fi
+  ng_del "$ns" "$inner"
+  ng_del - "$outer"
+  ng_del - "$inner"
   ip link add "$outer" type veth peer name "$inner" netns "$ns"
 }
 

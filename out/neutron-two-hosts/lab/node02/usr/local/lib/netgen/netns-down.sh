@@ -21,16 +21,20 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # --- namespace microsoft
 if ng_netns_exists microsoft; then
   ip netns del microsoft
 fi
-if ng_exists - msft-veth0; then ip link del dev msft-veth0; fi
+ng_del - msft-veth0
 
 # --- namespace apple
 if ng_netns_exists apple; then
   ip netns del apple
 fi
-if ng_exists - aapl-veth0; then ip link del dev aapl-veth0; fi
+ng_del - aapl-veth0
 
 ng_log "namespaces of node02 are down"

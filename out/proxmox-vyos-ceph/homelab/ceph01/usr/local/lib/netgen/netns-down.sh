@@ -21,13 +21,17 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # --- namespace tenantC
 if ng_netns_exists tenantC; then
   # Physical NICs go back to this script's (the root) namespace instead of vanishing with it.
   if ng_exists tenantC enp6s20; then ip -n tenantC link set dev enp6s20 netns "$$"; fi
   ip netns del tenantC
 fi
-if ng_exists - veth1-tc-br; then ip link del dev veth1-tc-br; fi
+ng_del - veth1-tc-br
 
 # --- namespace tenantA
 if ng_netns_exists tenantA; then
@@ -35,6 +39,6 @@ if ng_netns_exists tenantA; then
   if ng_exists tenantA enp6s19; then ip -n tenantA link set dev enp6s19 netns "$$"; fi
   ip netns del tenantA
 fi
-if ng_exists - veth1-ta-br; then ip link del dev veth1-ta-br; fi
+ng_del - veth1-ta-br
 
 ng_log "namespaces of ceph01 are down"

@@ -21,10 +21,14 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # --- namespace qdhcp-mosler
 if ng_netns_exists qdhcp-mosler; then
   ip netns del qdhcp-mosler
 fi
-if ng_exists - tap-dhcp-mosler; then ip link del dev tap-dhcp-mosler; fi
+ng_del - tap-dhcp-mosler
 
 ng_log "namespaces of network1 are down"

@@ -21,17 +21,21 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # --- namespace qrouter-mosler
 if ng_netns_exists qrouter-mosler; then
   ip netns del qrouter-mosler
 fi
-if ng_exists - mm; then ip link del dev mm; fi
-if ng_exists - tap5a9dea61-d4; then ip link del dev tap5a9dea61-d4; fi
+ng_del - mm
+ng_del - tap5a9dea61-d4
 
 # --- namespace qdhcp-mosler
 if ng_netns_exists qdhcp-mosler; then
   ip netns del qdhcp-mosler
 fi
-if ng_exists - tapaeffc08d-63; then ip link del dev tapaeffc08d-63; fi
+ng_del - tapaeffc08d-63
 
 ng_log "namespaces of controller are down"

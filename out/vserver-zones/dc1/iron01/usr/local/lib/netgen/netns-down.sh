@@ -21,22 +21,26 @@ ng_exists() { ng_ip "$1" link show dev "$2" >/dev/null 2>&1; }
 
 ng_netns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ng_del NS NAME: deletes a link if it exists. The kernel tears a deleted namespace's veth pairs down
+# asynchronously, so a link seen a moment ago may be gone by now: that counts as done.
+ng_del() { ng_exists "$1" "$2" || return 0; ng_ip "$1" link del dev "$2" 2>/dev/null || ! ng_exists "$1" "$2"; }
+
 # --- namespace internal
 if ng_netns_exists internal; then
-  if ng_exists internal fw-vlan3; then ip -n internal link del dev fw-vlan3; fi
-  if ng_exists internal int-bk0; then ip -n internal link del dev int-bk0; fi
+  ng_del internal fw-vlan3
+  ng_del internal int-bk0
   ip netns del internal
 fi
-if ng_exists - fw-vlan3; then ip link del dev fw-vlan3; fi
-if ng_exists - int-bk0; then ip link del dev int-bk0; fi
+ng_del - fw-vlan3
+ng_del - int-bk0
 
 # --- namespace dmz
 if ng_netns_exists dmz; then
-  if ng_exists dmz fw-vlan2; then ip -n dmz link del dev fw-vlan2; fi
-  if ng_exists dmz dmz-bk0; then ip -n dmz link del dev dmz-bk0; fi
+  ng_del dmz fw-vlan2
+  ng_del dmz dmz-bk0
   ip netns del dmz
 fi
-if ng_exists - fw-vlan2; then ip link del dev fw-vlan2; fi
-if ng_exists - dmz-bk0; then ip link del dev dmz-bk0; fi
+ng_del - fw-vlan2
+ng_del - dmz-bk0
 
 ng_log "namespaces of iron01 are down"
