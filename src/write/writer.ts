@@ -158,8 +158,11 @@ export interface Difference {
   unchanged: string[];
 }
 
-/** Compares what is on disk with what would be written (content and mode). */
-export function diffTree(finalDir: string, files: Map<string, OutputFile>): Difference {
+/**
+ * The one comparison loop: a file is unchanged when it is a regular file with the same mode and size
+ * and `sameContent` says its bytes match (read them, or trust a manifest hash).
+ */
+function compareTree(finalDir: string, files: Map<string, OutputFile>, sameContent: (rel: string, f: OutputFile, full: string) => boolean): Difference {
   const d: Difference = { added: [], changed: [], removed: [], unchanged: [] };
   const existing = new Set(listFiles(finalDir));
   for (const [rel, f] of files) {
@@ -169,14 +172,21 @@ export function diffTree(finalDir: string, files: Map<string, OutputFile>): Diff
     }
     const full = path.join(finalDir, rel);
     const st = lstatSync(full);
-    if (!st.isFile() || (st.mode & 0o777) !== f.mode || st.size !== Buffer.byteLength(f.content) || readFileSync(full, 'utf8') !== f.content) d.changed.push(rel);
-    else d.unchanged.push(rel);
+    const same = st.isFile() && (st.mode & 0o777) === f.mode && st.size === Buffer.byteLength(f.content) && sameContent(rel, f, full);
+    (same ? d.unchanged : d.changed).push(rel);
   }
   for (const rel of existing) if (!files.has(rel)) d.removed.push(rel);
   d.added.sort();
   d.changed.sort();
   d.removed.sort();
   return d;
+}
+
+const bytesMatch = (_rel: string, f: OutputFile, full: string) => readFileSync(full, 'utf8') === f.content;
+
+/** Compares what is on disk with what would be written (content and mode), byte for byte. */
+export function diffTree(finalDir: string, files: Map<string, OutputFile>): Difference {
+  return compareTree(finalDir, files, bytesMatch);
 }
 
 interface ManifestIndex {
@@ -213,28 +223,11 @@ export function diffTreeTrustingManifest(finalDir: string, files: Map<string, Ou
   const next = manifestIndex(files.get('manifest.json')?.content);
   const previous = next && manifestIndex(readIfFile(path.join(finalDir, 'manifest.json')));
   if (!next || !previous) return diffTree(finalDir, files);
-  const d: Difference = { added: [], changed: [], removed: [], unchanged: [] };
-  const existing = new Set(listFiles(finalDir));
-  for (const [rel, f] of files) {
-    if (!existing.has(rel)) {
-      d.added.push(rel);
-      continue;
-    }
-    const full = path.join(finalDir, rel);
-    const st = lstatSync(full);
-    let same = st.isFile() && (st.mode & 0o777) === f.mode && st.size === Buffer.byteLength(f.content);
-    if (same) {
-      const was = previous.get(rel);
-      const now = next.get(rel);
-      same = was && now ? was.sha256 === now.sha256 : readFileSync(full, 'utf8') === f.content;
-    }
-    (same ? d.unchanged : d.changed).push(rel);
-  }
-  for (const rel of existing) if (!files.has(rel)) d.removed.push(rel);
-  d.added.sort();
-  d.changed.sort();
-  d.removed.sort();
-  return d;
+  return compareTree(finalDir, files, (rel, f, full) => {
+    const was = previous.get(rel);
+    const now = next.get(rel);
+    return was && now ? was.sha256 === now.sha256 : bytesMatch(rel, f, full);
+  });
 }
 
 /**

@@ -3,15 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, inventoryPath } from './paths.js';
 import { run } from './tools.js';
+import type { ManifestEntry } from '../../src/write/writer.js';
 
-export interface ManifestFile {
-  path: string;
-  kind: string;
-  site?: string;
-  host?: string;
-  sha256: string;
-  mode: string;
-}
+/** An entry of out/<inventory>/manifest.json, as the writer records it. */
+export type ManifestFile = ManifestEntry;
 
 export interface Built {
   outDir: string;

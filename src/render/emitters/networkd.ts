@@ -4,29 +4,16 @@ import { hostRoot, type Emitter, type PlannedFile } from '../../plan/artifact.js
 const UNIT_DIR = 'etc/systemd/network';
 const PREFIX = '10-netgen-';
 
-export interface RouteView {
+/** A route as networkd's [Route] section spells it. */
+export type RouteView = Pick<RouteModel, 'table' | 'metric' | 'onlink' | 'source' | 'description'> & {
   destination: string;
   gateway?: string;
-  table?: number;
-  metric?: number;
   scope?: string;
   type?: string;
-  onlink?: boolean;
-  source?: string;
-  description?: string;
-}
+};
 
-export interface RuleView {
-  from?: string;
-  to?: string;
-  iif?: string;
-  oif?: string;
-  fwmark?: number;
-  table: number;
-  priority?: number;
-  family: 'ipv4' | 'ipv6';
-  description?: string;
-}
+/** A rule as networkd's [RoutingPolicyRule] section spells it. */
+export type RuleView = Omit<RuleModel, 'family' | 'origin' | 'tableName'> & { family: 'ipv4' | 'ipv6' };
 
 /** `onLinkFamilies`: families for which the link has no address, so a gateway can only be on-link (routed networks). */
 export function routeView(r: RouteModel, onLinkFamilies: Set<number> = new Set()): RouteView {
