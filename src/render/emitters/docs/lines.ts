@@ -13,24 +13,25 @@ export class LineIndex {
     const names = stableNames((locator?.files ?? []).map((f) => f.displayPath));
     for (const file of locator?.files ?? []) {
       const shown = names.get(file.displayPath) ?? file.displayPath;
-      const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: file.doc.contents, path: [] }];
+      // Keys are built as strings on the way down (no path arrays): the walk visits every node once.
+      const stack: Array<{ node: unknown; key: string }> = [{ node: file.doc.contents, key: '' }];
+      const lineOf = (offset: number) => `${shown}:${file.lineCounter.linePos(offset).line}`;
       while (stack.length) {
-        const { node, path } = stack.pop()!;
+        const { node, key } = stack.pop()!;
         const range = (node as { range?: [number, number] } | null)?.range;
-        const key = path.join('\u0000');
-        if (range && !this.lines.has(key)) this.lines.set(key, `${shown}:${file.lineCounter.linePos(range[0]).line}`);
-        if (isAlias(node)) continue;
+        if (range && !this.lines.has(key)) this.lines.set(key, lineOf(range[0]));
         if (isMap(node)) {
           for (const pair of node.items) {
             if (!isPair(pair) || !isScalar(pair.key)) continue;
-            const child = [...path, String(pair.key.value)];
+            const child = node === file.doc.contents ? String(pair.key.value) : `${key}\u0000${String(pair.key.value)}`;
             const kr = pair.key.range;
             // Point at the key's line: for a block mapping value, the value starts on the next line.
-            if (kr) this.lines.set(child.join('\u0000'), `${shown}:${file.lineCounter.linePos(kr[0]).line}`);
-            stack.push({ node: pair.value, path: child });
+            if (kr) this.lines.set(child, lineOf(kr[0]));
+            // Scalars have nothing below them, and their key's line is already recorded.
+            if (isMap(pair.value) || isSeq(pair.value)) stack.push({ node: pair.value, key: child });
           }
         } else if (isSeq(node)) {
-          node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+          node.items.forEach((item, i) => stack.push({ node: item, key: `${key}\u0000${i}` }));
         }
       }
     }
