@@ -111,3 +111,11 @@ describe('netgen CLI', () => {
     expect(schema.properties.tenants).toBeDefined();
   });
 });
+
+describe('netgen CLI and pipes', () => {
+  it('a reader that closes the pipe early gets no stack trace', () => {
+    const r = run('bash', ['-c', `node ${CLI} schema | head -1; echo "status \${PIPESTATUS[0]}"`], { cwd: ROOT });
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(r.stdout).toMatch(/status 0/);
+  });
+});
