@@ -19,7 +19,7 @@ export const TENANTS_PER_GROUP = 4;
 export const SITE_SIZE = 1000;
 
 /** mulberry32: tiny, fast, and the same numbers on every machine. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

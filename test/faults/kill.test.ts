@@ -8,6 +8,8 @@ import { ROOT } from '../helpers/paths.js';
 import { run } from '../helpers/tools.js';
 import { snapshotTree, treeDigest } from '../hostile/tree.js';
 import { privateCli } from './app.js';
+// The bench's seeded generator also gives the random kill points.
+import { prng } from '../../bench/generate.mjs';
 
 /**
  * SIGKILL the build at random moments (most of them inside the write stage) and prove that out/ is
@@ -17,17 +19,6 @@ import { privateCli } from './app.js';
  */
 const KILL_POINTS = 30;
 const HOSTS = 40;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Starts a build and SIGKILLs it `afterMs` after the writer begins (its `.out.new-PID` tree appears
