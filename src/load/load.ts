@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
-import { Locator, offsetToPosition, type JsonPath, type SourceFile } from './source.js';
+import { fastParse } from './fast-yaml.js';
+import { Locator, offsetToPosition, SourceFile, type JsonPath } from './source.js';
 
 export interface LoadedInventory {
   /** Inventory name: file name without extension, or the directory name. */
@@ -147,6 +148,8 @@ function mayHaveDuplicateKeys(doc: Document.Parsed): boolean {
 }
 
 function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { file: SourceFile; value: unknown } | undefined {
+  const fast = fastParse(text);
+  if (fast) return { file: new SourceFile(displayPath, text), value: fast.value };
   let lineCounter = new LineCounter();
   let doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true });
   if (mayHaveDuplicateKeys(doc)) {
@@ -155,7 +158,7 @@ function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { f
     lineCounter = new LineCounter();
     doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   }
-  const file: SourceFile = { displayPath, text, lineCounter, doc };
+  const file = new SourceFile(displayPath, text, { doc, lineCounter });
   let failed = false;
   for (const err of doc.errors) {
     failed = true;

@@ -1,15 +1,40 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
 
 export type JsonPath = ReadonlyArray<string | number>;
 
-/** One parsed YAML file, kept so that any value can be traced back to its line and column. */
-export interface SourceFile {
-  /** Path as shown in diagnostics (relative to the working directory when possible). */
-  displayPath: string;
-  text: string;
-  lineCounter: LineCounter;
-  doc: Document.Parsed;
+/**
+ * One YAML file of the inventory. Its value comes from the fast parser; the full YAML document (nodes
+ * with source ranges) is parsed only when something asks for a position (a diagnostic, a fallback
+ * line index), so a clean build never pays for it.
+ */
+export class SourceFile {
+  private parsed?: { doc: Document.Parsed; lineCounter: LineCounter };
+
+  constructor(
+    /** Path as shown in diagnostics (relative to the working directory when possible). */
+    readonly displayPath: string,
+    readonly text: string,
+    parsed?: { doc: Document.Parsed; lineCounter: LineCounter },
+  ) {
+    this.parsed = parsed;
+  }
+
+  private ensureParsed(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    if (!this.parsed) {
+      const lineCounter = new LineCounter();
+      this.parsed = { doc: parseDocument(this.text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true }), lineCounter };
+    }
+    return this.parsed;
+  }
+
+  get doc(): Document.Parsed {
+    return this.ensureParsed().doc;
+  }
+
+  get lineCounter(): LineCounter {
+    return this.ensureParsed().lineCounter;
+  }
 }
 
 export function offsetToPosition(file: SourceFile, start: number, end?: number): SourcePosition {

@@ -1,40 +1,61 @@
 import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { JsonPath, Locator } from '../../../load/source.js';
+import { plainKeyString } from '../../../load/fast-yaml.js';
+import { PATH_SEP, scanPlainYaml } from '../../../load/plain-yaml.js';
+import type { JsonPath, Locator, SourceFile } from '../../../load/source.js';
 
 /**
- * file:line for model origins, from one walk over every inventory document. Locator.position
- * searches mapping items on each call, which would make citing every row of a large address plan
- * quadratic; this index answers in O(path depth).
+ * file:line for model origins. Locator.position searches mapping items on each call, which would make
+ * citing every row of a large address plan quadratic; this index answers in O(path depth). Plain YAML
+ * is indexed by a line scan; anything else by one walk over the document's nodes.
  */
 export class LineIndex {
   private readonly lines = new Map<string, string>();
 
-  constructor(locator: Locator | undefined) {
+  /** `scan: false` always walks the document (tests compare the two). */
+  constructor(locator: Locator | undefined, opts: { scan?: boolean } = {}) {
     const names = stableNames((locator?.files ?? []).map((f) => f.displayPath));
     for (const file of locator?.files ?? []) {
       const shown = names.get(file.displayPath) ?? file.displayPath;
-      // Keys are built as strings on the way down (no path arrays): the walk visits every node once.
-      const stack: Array<{ node: unknown; key: string }> = [{ node: file.doc.contents, key: '' }];
-      const lineOf = (offset: number) => `${shown}:${file.lineCounter.linePos(offset).line}`;
-      while (stack.length) {
-        const { node, key } = stack.pop()!;
-        const range = (node as { range?: [number, number] } | null)?.range;
-        if (range && !this.lines.has(key)) this.lines.set(key, lineOf(range[0]));
-        if (isMap(node)) {
-          for (const pair of node.items) {
-            if (!isPair(pair) || !isScalar(pair.key)) continue;
-            const child = node === file.doc.contents ? String(pair.key.value) : `${key}\u0000${String(pair.key.value)}`;
-            const kr = pair.key.range;
-            // Point at the key's line: for a block mapping value, the value starts on the next line.
-            if (kr) this.lines.set(child, lineOf(kr[0]));
-            // Scalars have nothing below them, and their key's line is already recorded.
-            if (isMap(pair.value) || isSeq(pair.value)) stack.push({ node: pair.value, key: child });
-          }
-        } else if (isSeq(node)) {
-          node.items.forEach((item, i) => stack.push({ node: item, key: `${key}\u0000${i}` }));
+      if (opts.scan === false || !this.scanPlain(file, shown)) this.walkDocument(file, shown);
+    }
+  }
+
+  private scanPlain(file: SourceFile, shown: string): boolean {
+    const found: Array<[string, number]> = [];
+    const ok = scanPlainYaml(file.text, (p, line) => found.push([p, line]));
+    if (!ok) return false;
+    if (found.length && !this.lines.has('')) this.lines.set('', `${shown}:${found[0][1]}`);
+    for (const [p, line] of found) this.lines.set(p.includes(PATH_SEP) || /^[-+.0-9tTfF]/.test(p) ? normalise(p) : p, `${shown}:${line}`);
+    return true;
+  }
+
+  private walkDocument(file: SourceFile, shown: string): void {
+    // Keys are built as strings on the way down (no path arrays): the walk visits every node once.
+    const stack: Array<{ node: unknown; key: string }> = [{ node: file.doc.contents, key: '' }];
+    const lineOf = (offset: number) => `${shown}:${file.lineCounter.linePos(offset).line}`;
+    while (stack.length) {
+      const { node, key } = stack.pop()!;
+      const range = (node as { range?: [number, number] } | null)?.range;
+      if (range && !this.lines.has(key)) this.lines.set(key, lineOf(range[0]));
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair) || !isScalar(pair.key)) continue;
+          const child = node === file.doc.contents ? String(pair.key.value) : `${key}\u0000${String(pair.key.value)}`;
+          const kr = pair.key.range;
+          // Point at the key's line: for a block mapping value, the value starts on the next line.
+          if (kr) this.lines.set(child, lineOf(kr[0]));
+          // Scalars have nothing below them, and their key's line is already recorded.
+          if (isMap(pair.value) || isSeq(pair.value)) stack.push({ node: pair.value, key: child });
         }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, i) => stack.push({ node: item, key: `${key}\u0000${i}` }));
       }
     }
+  }
+
+  /** Every path → file:line (for tests). */
+  entries(): Map<string, string> {
+    return new Map(this.lines);
   }
 
   /** `file:line` of the origin, or of its nearest ancestor present in the inventory. */
@@ -45,6 +66,14 @@ export class LineIndex {
     }
     return '';
   }
+}
+
+/** Keys as written (`1.0`) to keys as parsed (`1`), segment by segment; sequence indexes are already numbers. */
+function normalise(p: string): string {
+  return p
+    .split(PATH_SEP)
+    .map((seg) => plainKeyString(seg))
+    .join(PATH_SEP);
 }
 
 /**
