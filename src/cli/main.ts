@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../diagnostics/diagnostic.js';
 import { WriteError } from '../write/writer.js';
-import { commandModules } from './commands/index.js';
+import { commandModulesFor, type RegisterCommands } from './commands/index.js';
 import { EXIT } from './context.js';
 
 const pkg = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
 
-export function buildProgram(setExit: (code: number) => void): Command {
+export function buildProgram(setExit: (code: number) => void, commandModules: RegisterCommands[]): Command {
   const program = new Command();
   program
     .name('netgen')
@@ -24,7 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), await commandModulesFor(argv));
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv);

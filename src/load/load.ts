@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { fastParse } from './fast-yaml.js';
+import { listYamlFiles } from './files.js';
 import { Locator, offsetToPosition, SourceFile, type JsonPath } from './source.js';
 
 export interface LoadedInventory {
@@ -15,6 +16,8 @@ export interface LoadedInventory {
   isDirectory: boolean;
   data: Record<string, unknown>;
   locator: Locator;
+  /** Absolute paths of the YAML files read. */
+  paths: string[];
 }
 
 const YAML_ERROR_CODES: Record<string, string> = {
@@ -37,19 +40,6 @@ export function displayPathOf(p: string): string {
 export function inventoryName(p: string): string {
   const base = path.basename(p.replace(/[/\\]+$/, ''));
   return base.replace(/\.(ya?ml)$/i, '');
-}
-
-async function listYamlFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listYamlFiles(full)));
-    else if (e.isFile() && /\.ya?ml$/i.test(e.name) && !/\.lock\.ya?ml$/i.test(e.name)) out.push(full);
-  }
-  return out;
 }
 
 /**
@@ -238,7 +228,7 @@ export async function loadInventory(inputPath: string, bag: DiagnosticBag): Prom
     return undefined;
   }
   const isDirectory = stat.isDirectory();
-  const paths = isDirectory ? await listYamlFiles(absolutePath) : [absolutePath];
+  const paths = isDirectory ? listYamlFiles(absolutePath) : [absolutePath];
   if (paths.length === 0) {
     bag.error('NG1005', `inventory directory '${displayPath}' contains no .yaml files`, { file: displayPath, line: 1, col: 1 });
     return undefined;
@@ -280,5 +270,5 @@ export async function loadInventory(inputPath: string, bag: DiagnosticBag): Prom
     }
     mergeInto(data, v, [], i, locator, bag);
   });
-  return { name: inventoryName(inputPath), displayPath, absolutePath, isDirectory, data, locator };
+  return { name: inventoryName(inputPath), displayPath, absolutePath, isDirectory, data, locator, paths };
 }

@@ -3,10 +3,11 @@ import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { loadInventory, type LoadedInventory } from '../load/load.js';
 import type { JsonPath } from '../load/source.js';
 import type { Model } from '../model/types.js';
-import { planArtifacts } from '../plan/plan.js';
+import type { PlannedFile } from '../plan/artifact.js';
+import { planGlobal, planHost } from '../plan/plan.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
-import { manifestJson, renderArtifacts, TemplateRenderError } from '../render/render.js';
+import { manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
@@ -14,6 +15,8 @@ import { checkSchema } from '../validate/schema-check.js';
 import { checkModel } from '../validate/semantic.js';
 import type { ManifestEntry, OutputFile } from '../write/writer.js';
 import { progress } from './progress.js';
+import { listFiles } from '../write/tree-writer.js';
+import type { BuildInputs } from '../write/state.js';
 
 export type Stage = 'load' | 'validate' | 'resolve' | 'plan' | 'render' | 'write';
 
@@ -23,11 +26,12 @@ const NEXT: Record<Stage, string> = { load: 'validating', validate: 'resolving a
 export class Timings {
   readonly ms: Partial<Record<Stage, number>> = {};
   private last = performance.now();
-  mark(stage: Stage): void {
+  /** Adds the time since the last mark to `stage`; `quiet` leaves the progress line to the caller. */
+  mark(stage: Stage, quiet = false): void {
     const now = performance.now();
     this.ms[stage] = (this.ms[stage] ?? 0) + (now - this.last);
     this.last = now;
-    progress.update(NEXT[stage]);
+    if (!quiet) progress.update(NEXT[stage]);
   }
 }
 
@@ -38,14 +42,24 @@ export interface CompileOptions {
   validateOnly?: boolean;
   /** Only plan these hosts (site/host ids). */
   onlyHosts?: Set<string>;
+  /**
+   * Receives each file as soon as it is rendered, host by host, instead of the result holding them all
+   * (the build's streaming writer): memory stays flat in the number of hosts.
+   */
+  sink?: (path: string, content: string, mode: number, sha256?: string) => void;
 }
 
 export interface CompileResult {
   bag: DiagnosticBag;
   loaded?: LoadedInventory;
   model?: Model;
+  /** Every file (absent when a sink received them). */
   files?: Map<string, OutputFile>;
   manifest?: ManifestEntry[];
+  /** Files produced, manifest.json included. */
+  fileCount?: number;
+  /** What the output was made from (for the up-to-date check of the next build). */
+  inputs?: BuildInputs;
   lock?: { path: string; text: string; previousText?: string };
   timings: Timings;
 }
@@ -90,13 +104,37 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   if (bag.hasErrors || opts.validateOnly) return { bag, loaded, model, lock: lockInfo, timings };
   const overlays = [...(opts.templateOverlays ?? [])];
   if (input.templates) overlays.push(path.resolve(loaded.isDirectory ? loaded.absolutePath : path.dirname(loaded.absolutePath), input.templates));
+  const inputs: BuildInputs = {
+    files: [...loaded.paths, lockPath, ...overlays.flatMap((o) => listFiles(path.resolve(o)).map((f) => path.join(path.resolve(o), f)))],
+    listings: [...(loaded.isDirectory ? [[loaded.absolutePath, 'yaml'] as [string, 'yaml']] : []), ...overlays.map((o) => [path.resolve(o), 'all'] as [string, 'all'])],
+  };
   const engine = new TemplateEngine(overlays.map((o) => path.resolve(o)), { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
-  const planned = planArtifacts(model, emitters, opts.onlyHosts);
-  timings.mark('plan');
-  let rendered;
+  const files = opts.sink ? undefined : new Map<string, OutputFile>();
+  const emit = opts.sink ?? ((p: string, content: string, mode: number) => void files!.set(p, { content, mode }));
+  const manifest: ManifestEntry[] = [];
+  const produce = (planned: PlannedFile[]) => {
+    timings.mark('plan', true);
+    for (const p of planned) {
+      const r = renderOne(p, engine);
+      manifest.push(r.entry);
+      // With a sink, emitting is writing: its time is the write stage's.
+      if (opts.sink) timings.mark('render', true);
+      emit(p.path, r.content, r.mode, r.entry.sha256);
+      if (opts.sink) timings.mark('write', true);
+    }
+    timings.mark('render', true);
+  };
+  // Host by host: a host's plan and text are garbage once written, so nothing grows with the inventory
+  // but the manifest.
   try {
-    rendered = renderArtifacts(planned, engine);
+    const hosts = opts.onlyHosts ? model.hosts.filter((h) => opts.onlyHosts!.has(h.id)) : model.hosts;
+    let done = 0;
+    for (const host of hosts) {
+      progress.update('rendering hosts', done++, hosts.length);
+      produce(planHost(host, model, emitters));
+    }
+    produce(planGlobal(model, emitters));
   } catch (e) {
     if (e instanceof TemplateRenderError) {
       bag.error('NG9003', `template ${e.template}: ${e.message}`, { file: engine.resolvePath(e.template), line: 1, col: 1 });
@@ -104,9 +142,10 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     }
     throw e;
   }
-  rendered.files.set('manifest.json', { content: manifestJson(source, rendered.manifest), mode: 0o644 });
+  manifest.sort((a, b) => (a.path < b.path ? -1 : 1));
+  emit('manifest.json', manifestJson(source, manifest), 0o644);
   timings.mark('render');
-  return { bag, loaded, model, files: rendered.files, manifest: rendered.manifest, lock: lockInfo, timings };
+  return { bag, loaded, model, files, manifest, fileCount: manifest.length + 1, lock: lockInfo, inputs, timings };
 }
 
 async function readText(p: string): Promise<string | undefined> {

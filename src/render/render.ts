@@ -1,6 +1,5 @@
 import type { PlannedFile } from '../plan/artifact.js';
-import { sha256, type ManifestEntry, type OutputFile } from '../write/writer.js';
-import { progress } from '../pipeline/progress.js';
+import { sha256, type ManifestEntry } from '../write/writer.js';
 import type { TemplateEngine } from './engine.js';
 
 export class TemplateRenderError extends Error {
@@ -12,34 +11,20 @@ export class TemplateRenderError extends Error {
   }
 }
 
-export interface RenderedOutput {
-  files: Map<string, OutputFile>;
-  manifest: ManifestEntry[];
-}
-
-/** Renders every planned file; output is normalised to end in exactly one newline. */
-export function renderArtifacts(planned: PlannedFile[], engine: TemplateEngine): RenderedOutput {
-  const files = new Map<string, OutputFile>();
-  const manifest: ManifestEntry[] = [];
-  let done = 0;
-  for (const p of planned) {
-    progress.update('rendering', done++, planned.length);
-    let content: string;
-    if (p.content !== undefined) content = p.content;
-    else {
-      try {
-        content = engine.render(p.template!, p.context ?? {});
-      } catch (e) {
-        throw new TemplateRenderError(p.template!, (e as Error).message.split('\n')[0]);
-      }
+/** Renders one planned file; output is normalised to end in exactly one newline. */
+export function renderOne(p: PlannedFile, engine: TemplateEngine): { content: string; mode: number; entry: ManifestEntry } {
+  let content: string;
+  if (p.content !== undefined) content = p.content;
+  else {
+    try {
+      content = engine.render(p.template!, p.context ?? {});
+    } catch (e) {
+      throw new TemplateRenderError(p.template!, (e as Error).message.split('\n')[0]);
     }
-    content = content.replace(/\n{3,}/g, '\n\n').replace(/\s*$/, '\n');
-    const mode = p.mode ?? 0o644;
-    files.set(p.path, { content, mode });
-    manifest.push({ path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha256(content), mode: mode.toString(8).padStart(4, '0') });
   }
-  manifest.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { files, manifest };
+  content = content.replace(/\n{3,}/g, '\n\n').replace(/\s*$/, '\n');
+  const mode = p.mode ?? 0o644;
+  return { content, mode, entry: { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha256(content), size: Buffer.byteLength(content), mode: mode.toString(8).padStart(4, '0') } };
 }
 
 export function manifestJson(source: string, entries: ManifestEntry[]): string {

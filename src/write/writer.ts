@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { progress } from '../pipeline/progress.js';
+import { assertSafeRelativePath, listFiles, manifestIndex, readIfFile, recoverInterruptedWrite, TreeWriter, WriteError } from './tree-writer.js';
+
+export { assertSafeRelativePath, recoverInterruptedWrite, TreeWriter, WriteError };
 
 export interface OutputFile {
   content: string;
@@ -14,51 +16,16 @@ export interface ManifestEntry {
   site?: string;
   host?: string;
   sha256: string;
+  /** Bytes, so that a quick check can tell a changed file by its size without reading it. */
+  size: number;
   mode: string;
 }
 
-export interface WriteResult {
-  written: string[];
-  unchanged: number;
-  removed: string[];
-  /** True when the previous tree already matched and nothing was touched. */
-  noop: boolean;
-}
-
-export class WriteError extends Error {
-  constructor(
-    readonly code: 'NG9001' | 'NG9002' | 'NG9004',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { WriteStats as WriteResult } from './tree-writer.js';
+import type { WriteStats as WriteResult } from './tree-writer.js';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** Rejects any path that could leave the output tree. */
-export function assertSafeRelativePath(rel: string): void {
-  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
-    throw new WriteError('NG9004', `refusing to write '${rel}': it is not a plain relative path inside the output directory`);
-  }
-}
-
-function listFiles(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), rel));
-    else out.push(rel);
-  }
-  return out;
 }
 
 /**
@@ -130,27 +97,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Finishes or undoes a swap that an earlier, killed build left half done. */
-export function recoverInterruptedSwap(finalDir: string): void {
-  const parent = path.dirname(finalDir);
-  const base = path.basename(finalDir);
-  let names: string[] = [];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const full = path.join(parent, n);
-    if (n.startsWith(`.${base}.old-`)) {
-      // Killed between the two renames: the old tree is complete, put it back.
-      if (!existsSync(finalDir)) renameSync(full, finalDir);
-      else rmSync(full, { recursive: true, force: true });
-    }
-  }
-  for (const n of readdirSync(parent)) if (n.startsWith(`.${base}.new-`)) rmSync(path.join(parent, n), { recursive: true, force: true });
-}
-
 export interface Difference {
   added: string[];
   changed: string[];
@@ -189,30 +135,6 @@ export function diffTree(finalDir: string, files: Map<string, OutputFile>): Diff
   return compareTree(finalDir, files, bytesMatch);
 }
 
-interface ManifestIndex {
-  get(rel: string): { sha256: string; mode: string } | undefined;
-}
-
-/** path → {sha256, mode} of a manifest.json text; undefined when absent or unreadable. */
-function manifestIndex(text: string | undefined): ManifestIndex | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const files = (JSON.parse(text) as { files?: ManifestEntry[] }).files;
-    if (!Array.isArray(files)) return undefined;
-    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode }]));
-  } catch {
-    return undefined;
-  }
-}
-
-function readIfFile(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * diffTree for the writer: a file whose entry in the previous manifest has the sha256 that this build
  * computed, and whose size and mode on disk still match, is taken as unchanged without reading it.
@@ -231,59 +153,15 @@ export function diffTreeTrustingManifest(finalDir: string, files: Map<string, Ou
 }
 
 /**
- * Writes the whole tree atomically: a new tree is assembled beside the old one (unchanged files are
- * hard links, so they are not rewritten and keep their mtime), then swapped in with two renames.
- * On any error the previous tree is left as it was. When nothing differs, nothing is touched.
+ * Writes a whole tree held in memory (the lab, tests): the streaming TreeWriter fed in path order,
+ * trusting the hashes of the new manifest.json where the old one has the same.
  */
 export function writeTree(finalDir: string, files: Map<string, OutputFile>): WriteResult {
-  try {
-    return writeTreeNow(finalDir, files);
-  } finally {
-    progress.clear();
-  }
+  const hashes = manifestIndex(files.get('manifest.json')?.content);
+  const writer = new TreeWriter(finalDir);
+  for (const [rel, f] of [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) writer.add(rel, f.content, f.mode, hashes?.get(rel)?.sha256);
+  return writer.finish();
 }
 
-function writeTreeNow(finalDir: string, files: Map<string, OutputFile>): WriteResult {
-  for (const rel of files.keys()) assertSafeRelativePath(rel);
-  const parent = path.dirname(finalDir);
-  const base = path.basename(finalDir);
-  mkdirSync(parent, { recursive: true });
-  if (existsSync(finalDir) && lstatSync(finalDir).isSymbolicLink()) throw new WriteError('NG9004', `refusing to write through the symbolic link ${finalDir}`);
-  const diff = diffTreeTrustingManifest(finalDir, files);
-  if (diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0 && existsSync(finalDir)) {
-    return { written: [], unchanged: diff.unchanged.length, removed: [], noop: true };
-  }
-  const tmp = path.join(parent, `.${base}.new-${process.pid}`);
-  const old = path.join(parent, `.${base}.old-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  const unchanged = new Set(diff.unchanged);
-  const madeDirs = new Set<string>();
-  try {
-    let done = 0;
-    for (const [rel, f] of [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      progress.update('writing', done++, files.size);
-      const target = path.join(tmp, rel);
-      const dir = path.dirname(target);
-      if (!madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        madeDirs.add(dir);
-      }
-      if (unchanged.has(rel)) linkSync(path.join(finalDir, rel), target);
-      else writeFileSync(target, f.content, { mode: f.mode, flag: 'wx' });
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    const err = e as NodeJS.ErrnoException;
-    throw new WriteError('NG9001', `cannot write the output tree: ${err.code === 'ENOSPC' ? 'no space left on device' : err.message}; the previous output is unchanged`);
-  }
-  try {
-    if (existsSync(finalDir)) renameSync(finalDir, old);
-    renameSync(tmp, finalDir);
-  } catch (e) {
-    if (!existsSync(finalDir) && existsSync(old)) renameSync(old, finalDir);
-    rmSync(tmp, { recursive: true, force: true });
-    throw new WriteError('NG9001', `cannot swap in the new output: ${(e as Error).message}; the previous output is unchanged`);
-  }
-  rmSync(old, { recursive: true, force: true });
-  return { written: [...diff.added, ...diff.changed], unchanged: diff.unchanged.length, removed: diff.removed, noop: false };
-}
+/** Kept under its old name: recovery now also replays committed journals. */
+export const recoverInterruptedSwap = recoverInterruptedWrite;

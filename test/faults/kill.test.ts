@@ -9,13 +9,15 @@ import { run } from '../helpers/tools.js';
 import { snapshotTree, treeDigest } from '../hostile/tree.js';
 import { privateCli } from './app.js';
 // The bench's seeded generator also gives the random kill points.
-import { prng } from '../../bench/generate.mjs';
+import { generateInventory, prng } from '../../bench/generate.mjs';
 
 /**
  * SIGKILL the build at random moments (most of them inside the write stage) and prove that out/ is
  * always either the complete old tree or the complete new one — directly after the kill, or after
- * the recovery the next build runs first (a kill between the two renames leaves out/ missing and the
- * old tree beside it, which recovery puts back).
+ * the recovery the next build runs first. Two kinds of change alternate: a whole new inventory (the
+ * writer swaps trees; a kill between the two renames leaves out/ missing and the old tree beside it)
+ * and a one-host edit (the writer applies it in place under a journal; a kill after the journal's
+ * commit leaves a mixture that recovery completes to the new tree).
  */
 const KILL_POINTS = 30;
 const HOSTS = 40;
@@ -58,8 +60,9 @@ function describeDiff(got: Map<string, string>, a: Map<string, string>, b: Map<s
 
 describe('SIGKILL while writing', () => {
   let tmp: string;
-  const inv: Record<'a' | 'b', string> = { a: '', b: '' };
-  const digest: Record<'a' | 'b', string> = { a: '', b: '' };
+  type Tree = 'a' | 'b' | 'c';
+  const inv: Record<Tree, string> = { a: '', b: '', c: '' };
+  const digest: Record<Tree, string> = { a: '', b: '', c: '' };
   let writeMs = 0;
   let wallMs = 0;
 
@@ -67,11 +70,12 @@ describe('SIGKILL while writing', () => {
   beforeAll(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-flt-kill-'));
     CLI = privateCli(tmp);
-    for (const [k, seed] of [['a', 1], ['b', 2]] as const) {
+    // c is a with one host's storage address edited: a small change, applied in place.
+    for (const [k, opts] of [['a', { seed: 1 }], ['b', { seed: 2 }], ['c', { seed: 1, changed: 7 }]] as const) {
       const dir = path.join(tmp, k);
       mkdirSync(dir);
       inv[k] = path.join(dir, 'big.yaml');
-      writeFileSync(inv[k], run('node', [path.join(ROOT, 'bench/generate.mjs'), String(HOSTS), String(seed)]).stdout);
+      writeFileSync(inv[k], generateInventory(HOSTS, opts));
       const started = Date.now();
       const r = run('node', [CLI, 'build', inv[k], '-o', path.join(tmp, `ref-${k}`), '--quiet', '--timings'], { timeout: 600_000 });
       wallMs = Math.max(wallMs, Date.now() - started);
@@ -80,7 +84,7 @@ describe('SIGKILL while writing', () => {
       const t = Object.fromEntries([...r.stdout.matchAll(/(\w+) ([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
       writeMs = Math.max(writeMs, t.write ?? 0);
     }
-    expect(digest.a).not.toBe(digest.b);
+    expect(new Set(Object.values(digest)).size).toBe(3);
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -89,14 +93,17 @@ describe('SIGKILL while writing', () => {
     const out = path.join(tmp, 'out');
     let r = run('node', [CLI, 'build', inv.a, '-o', out, '--quiet'], { timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
-    let current: 'a' | 'b' = 'a';
+    let current: Tree = 'a';
     const rand = prng(7);
-    const seen = { midWrite: 0, outMissing: 0, finished: 0, killed: 0 };
+    const seen = { midWrite: 0, outMissing: 0, finished: 0, killed: 0, small: 0, journalled: 0 };
+    const other = (t: Tree, small: boolean): Tree => (small ? (t === 'a' ? 'c' : 'a') : t === 'b' ? 'a' : 'b');
     // At least KILL_POINTS kills; more (up to 3x) while too few have landed inside the write stage,
     // which happens when a loaded machine stretches everything but the write.
     let i = 0;
     for (; i < KILL_POINTS * 3 && (i < KILL_POINTS || seen.midWrite < KILL_POINTS / 3); i++) {
-      const target = current === 'a' ? 'b' : 'a';
+      const small = i % 2 === 1 && current !== 'b';
+      if (small) seen.small++;
+      const target = other(current, small);
       // Most kills land inside the write stage (0..1.2 × its duration after it starts, so a few hit
       // the swap or come too late); every fifth at any moment of the whole build.
       const fromStart = i % 5 === 4;
@@ -106,25 +113,31 @@ describe('SIGKILL while writing', () => {
       else seen.finished++;
       const leftovers = readdirSync(tmp).filter((n) => n.startsWith('.out.'));
       if (leftovers.some((n) => n.startsWith('.out.new-'))) seen.midWrite++;
-      // Directly after the kill: out/ is one of the two trees, or (between the renames) missing.
-      if (existsSync(out)) {
+      const journalled = leftovers.some((n) => /^\.out\.journal-\d+$/.test(n));
+      if (journalled) seen.journalled++;
+      // Directly after the kill: out/ is one of the two trees, or (between the renames) missing, or
+      // (a committed journal beside it) being changed in place, which only recovery may judge.
+      if (journalled) {
+        // checked after recovery below
+      } else if (existsSync(out)) {
         const d = treeDigest(out);
-        if (d !== digest.a && d !== digest.b) throw new Error(`kill ${i} at ${delay}ms: out/ is neither tree: ${describeDiff(snapshotTree(out), snapshotTree(path.join(tmp, 'ref-a')), snapshotTree(path.join(tmp, 'ref-b')))}`);
+        if (d !== digest[current] && d !== digest[target]) throw new Error(`kill ${i} at ${delay}ms: out/ is neither tree: ${describeDiff(snapshotTree(out), snapshotTree(path.join(tmp, `ref-${current}`)), snapshotTree(path.join(tmp, `ref-${target}`)))}`);
       } else {
         seen.outMissing++;
         expect(leftovers.some((n) => n.startsWith('.out.old-')), `kill ${i}: out/ missing and no old tree beside it`).toBe(true);
       }
       recoverInterruptedSwap(out);
       const d = treeDigest(out);
-      expect([digest.a, digest.b], `kill ${i} at ${delay}ms, after recovery`).toContain(d);
-      expect(readdirSync(tmp).filter((n) => /^\.out\.(new|old)-/.test(n)), 'recovery leaves no half trees').toEqual([]);
-      current = d === digest.a ? 'a' : 'b';
+      expect([digest[current], digest[target]], `kill ${i} at ${delay}ms, after recovery`).toContain(d);
+      if (journalled) expect(d, `kill ${i}: a committed journal is completed to the new tree`).toBe(digest[target]);
+      expect(readdirSync(tmp).filter((n) => /^\.out\.(new|old|journal)-/.test(n)), 'recovery leaves no half trees').toEqual([]);
+      current = d === digest[target] ? target : current;
     }
     // The next build after all of that (stale lock and all) converges to the new tree.
     r = run('node', [CLI, 'build', inv.b, '-o', out, '--quiet'], { timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(treeDigest(out)).toBe(digest.b);
-    console.log(`kill points: ${i} (${seen.killed} killed, ${seen.finished} finished first; ${seen.midWrite} mid-write, ${seen.outMissing} between renames); whole build ~${wallMs}ms, write ~${Math.round(writeMs)}ms`);
+    console.log(`kill points: ${i} (${seen.killed} killed, ${seen.finished} finished first; ${seen.midWrite} mid-write, ${seen.outMissing} between renames, ${seen.small} one-host edits, ${seen.journalled} inside a journal); whole build ~${wallMs}ms, write ~${Math.round(writeMs)}ms`);
     expect(seen.midWrite, 'most kills must land inside the write stage').toBeGreaterThanOrEqual(KILL_POINTS / 3);
   }, 1_200_000);
 

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, diffTree, writeTree, type OutputFile } from '../../src/write/writer.js';
+import { acquireLock, diffTree, recoverInterruptedWrite, writeTree, type OutputFile } from '../../src/write/writer.js';
 
 const f = (content: string, mode = 0o644): OutputFile => ({ content, mode });
 
@@ -73,5 +73,57 @@ describe('writer', () => {
     writeFileSync(lock, '999999\n');
     const again = acquireLock(lock);
     again();
+  });
+});
+
+describe('tree writer: in place under a journal, or swapped', () => {
+  const dir = () => path.join(mkdtempSync(path.join(os.tmpdir(), 'netgen-j-')), 'out');
+  const tree = (n: number, edit: number[] = [], content = 'v1') => new Map<string, OutputFile>(Array.from({ length: n }, (_, i) => [`h${i % 10}/f${i}.conf`, f(`${edit.includes(i) ? 'v2' : content} ${i}\n`)]));
+  const read = (out: string, n: number) => Array.from({ length: n }, (_, i) => readFileSync(path.join(out, `h${i % 10}/f${i}.conf`), 'utf8'));
+
+  it('applies a small change in place (other files keep their inode) and a large one by swapping', () => {
+    const out = dir();
+    writeTree(out, tree(1000));
+    const untouched = statSync(path.join(out, 'h1/f1.conf')).ino;
+    const outInode = statSync(out).ino;
+    const r = writeTree(out, tree(1000, [3, 4]));
+    expect(r.written).toEqual(['h3/f3.conf', 'h4/f4.conf']);
+    expect(statSync(out).ino, 'small change: same directory').toBe(outInode);
+    expect(statSync(path.join(out, 'h1/f1.conf')).ino).toBe(untouched);
+    expect(read(out, 1000)[3]).toBe('v2 3\n');
+    writeTree(out, tree(1000, [], 'v3'));
+    expect(statSync(out).ino, 'large change: a new directory swapped in').not.toBe(outInode);
+    expect(read(out, 1000).every((t, i) => t === `v3 ${i}\n`)).toBe(true);
+    expect(readdirSync(path.dirname(out))).toEqual(['out']);
+  });
+
+  it('replays a committed journal after a kill at any point, and drops an uncommitted one', () => {
+    for (const movedBeforeKill of [0, 1, 2]) {
+      const out = dir();
+      const parent = path.dirname(out);
+      writeTree(out, tree(100));
+      // What a build killed after committing its journal leaves: staging holds the new files, some already moved.
+      const staging = path.join(parent, '.out.new-4242');
+      const written = ['h3/f3.conf', 'h4/f4.conf'];
+      for (const rel of written) {
+        mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
+        writeFileSync(path.join(staging, rel), `v2 ${rel.slice(4, 5)}\n`);
+      }
+      for (const rel of written.slice(0, movedBeforeKill)) renameSync(path.join(staging, rel), path.join(out, rel));
+      writeFileSync(path.join(parent, '.out.journal-4242'), JSON.stringify({ staging: '.out.new-4242', written, removed: ['h9/f99.conf'] }));
+      recoverInterruptedWrite(out);
+      expect(read(out, 99)[3]).toBe('v2 3\n');
+      expect(read(out, 99)[4]).toBe('v2 4\n');
+      expect(existsSync(path.join(out, 'h9/f99.conf'))).toBe(false);
+      expect(readdirSync(parent)).toEqual(['out']);
+    }
+    const out = dir();
+    writeTree(out, tree(10));
+    writeFileSync(path.join(path.dirname(out), '.out.journal-4243.tmp'), '{"staging": ".out.new-4243", "written": ["h1/f1.conf"], "removed": []}');
+    mkdirSync(path.join(path.dirname(out), '.out.new-4243/h1'), { recursive: true });
+    writeFileSync(path.join(path.dirname(out), '.out.new-4243/h1/f1.conf'), 'half\n');
+    recoverInterruptedWrite(out);
+    expect(read(out, 10)[1]).toBe('v1 1\n');
+    expect(readdirSync(path.dirname(out))).toEqual(['out']);
   });
 });

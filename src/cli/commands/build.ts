@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { compile } from '../../pipeline/compile.js';
-import { acquireLock, diffTree, recoverInterruptedSwap, writeTree } from '../../write/writer.js';
+import { acquireLock, diffTree, recoverInterruptedSwap, TreeWriter } from '../../write/writer.js';
+import { forgetBuildState, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
 import { manifestJson } from '../../render/render.js';
 import { HostSelection } from '../host-selection.js';
@@ -32,6 +32,19 @@ export function reportOpts(flags: { format?: 'text' | 'json' | 'sarif'; color?: 
 export async function buildOne(inventory: string, outDir: string, flags: BuildFlags): Promise<number> {
   const started = performance.now();
   const sel = new HostSelection(flags.site ?? [], flags.host ?? []);
+  const finalDir = path.resolve(outDir);
+  const overlays = flags.templates ?? [];
+  if (!sel.active && !flags.check) {
+    const fresh = upToDate(finalDir, inventory, overlays);
+    if (fresh) {
+      const secs = (performance.now() - started) / 1000;
+      summary(outDir, flags, { written: [], unchanged: fresh.files, removed: [] }, fresh.hosts, secs, 'inputs unchanged');
+      if (flags.timings) process.stdout.write(`timings (ms): inputs and output unchanged, checked in ${(secs * 1000).toFixed(1)}\n`);
+      return EXIT.ok;
+    }
+  }
+  const { compile } = await import('../../pipeline/compile.js');
+  if (!sel.active && !flags.check) return buildStreaming(inventory, outDir, flags, started, compile);
   const r = await compile(inventory, { templateOverlays: flags.templates, onlyHosts: sel.active ? sel : undefined });
   const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
   if (errors || !r.files || !r.lock) return EXIT.errors;
@@ -49,25 +62,68 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
     if (!flags.quiet) process.stdout.write(`${outDir}: up to date (${r.files.size} files)\n`);
     return EXIT.ok;
   }
-  const release = acquireLock(path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.lock`));
+  const release = acquireLock(lockFileFor(outDir));
   let result;
   try {
-    recoverInterruptedSwap(path.resolve(outDir));
+    recoverInterruptedSwap(finalDir);
     const source = r.model!.source;
-    result = sel.active ? writePartial(path.resolve(outDir), r.files, r.manifest!, sel.matched, (e) => manifestJson(source, e)) : writeTree(path.resolve(outDir), r.files);
+    result = writePartial(finalDir, r.files, r.manifest!, sel.matched, (e) => manifestJson(source, e));
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
+    forgetBuildState(finalDir); // a partial build's tree is not what the recorded inputs made
   } finally {
     release();
   }
   r.timings.mark('write');
-  const hosts = sel.active ? sel.matched.size : (r.model?.hosts.length ?? 0);
-  const secs = ((performance.now() - started) / 1000).toFixed(2);
-  if (!flags.quiet) process.stdout.write(`${outDir}: ${result.written.length} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs}s\n`);
-  if (flags.timings) {
-    const t = r.timings.ms;
-    process.stdout.write(`timings (ms): ${(['load', 'validate', 'resolve', 'plan', 'render', 'write'] as const).map((s) => `${s} ${(t[s] ?? 0).toFixed(1)}`).join(', ')}\n`);
-  }
+  summary(outDir, flags, result, sel.matched.size, (performance.now() - started) / 1000);
+  printTimings(flags, r.timings.ms);
   return EXIT.ok;
+}
+
+function lockFileFor(outDir: string): string {
+  return path.join(path.dirname(path.resolve(outDir)), `.${path.basename(outDir)}.lock`);
+}
+
+/**
+ * The whole build: files go to the writer as each host is rendered (nothing accumulates), under the
+ * output lock, and the new tree appears at the end, or not at all when the inventory has errors.
+ */
+async function buildStreaming(inventory: string, outDir: string, flags: BuildFlags, started: number, compile: typeof import('../../pipeline/compile.js').compile): Promise<number> {
+  const finalDir = path.resolve(outDir);
+  const release = acquireLock(lockFileFor(outDir));
+  let writer: TreeWriter | undefined;
+  try {
+    recoverInterruptedSwap(finalDir);
+    const w = (writer = new TreeWriter(finalDir));
+    const r = await compile(inventory, { templateOverlays: flags.templates, sink: (p, content, mode, sha) => w.add(p, content, mode, sha) });
+    const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
+    if (errors || !r.lock || !r.inputs || r.fileCount === undefined) {
+      w.abandon();
+      return EXIT.errors;
+    }
+    const result = w.finish();
+    if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
+    const hosts = r.model?.hosts.length ?? 0;
+    saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts);
+    r.timings.mark('write');
+    summary(outDir, flags, result, hosts, (performance.now() - started) / 1000);
+    printTimings(flags, r.timings.ms);
+    return EXIT.ok;
+  } catch (e) {
+    writer?.abandon();
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+function summary(outDir: string, flags: BuildFlags, result: { written: string[]; unchanged: number; removed: string[] }, hosts: number, secs: number, note?: string): void {
+  if (flags.quiet) return;
+  process.stdout.write(`${outDir}: ${result.written.length} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs.toFixed(2)}s${note ? ` (${note})` : ''}\n`);
+}
+
+function printTimings(flags: BuildFlags, t: Partial<Record<string, number>>): void {
+  if (!flags.timings) return;
+  process.stdout.write(`timings (ms): ${(['load', 'validate', 'resolve', 'plan', 'render', 'write'] as const).map((s) => `${s} ${(t[s] ?? 0).toFixed(1)}`).join(', ')}\n`);
 }
 
 export function outDirFor(inventory: string, flags: { out?: string }, many: boolean): string {
@@ -112,6 +168,7 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .action(async (invs: string[], flags: { format: 'text' | 'json' | 'sarif'; color?: boolean }) => {
       let code: number = EXIT.ok;
       for (const inv of findInventories(invs)) {
+        const { compile } = await import('../../pipeline/compile.js');
         const r = await compile(inv, { validateOnly: true });
         const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
         if (errors) code = EXIT.errors;

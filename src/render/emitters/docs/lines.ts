@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import { plainKeyString } from '../../../load/fast-yaml.js';
 import { PATH_SEP, scanPlainYaml } from '../../../load/plain-yaml.js';
 import type { JsonPath, Locator, SourceFile } from '../../../load/source.js';

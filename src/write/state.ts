@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listYamlFiles } from '../load/files.js';
+import { listFiles } from './tree-writer.js';
+
+/**
+ * What the last full build of an output directory was made from, kept beside it in
+ * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). When every input
+ * file (inventory, lock, template overlays), the directory listing of a directory inventory, this
+ * netgen's own code and templates, and the output tree (manifest hash, every file's mode and size) are
+ * as recorded, the build's output is already there and nothing needs compiling: output is a function of
+ * exactly these inputs. Any doubt (no state, another netgen, a half-finished write beside out/) means a
+ * full build, which is always correct. `build --check` never uses this.
+ */
+
+const VERSION = 1;
+
+interface BuildState {
+  version: number;
+  key: string;
+  inputs: Array<[string, string | null]>;
+  listings: Array<[string, 'yaml' | 'all', string]>;
+  manifestSha: string;
+  hosts: number;
+}
+
+const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+export function statePath(outDir: string): string {
+  return path.join(path.dirname(outDir), `.${path.basename(outDir)}.netgen-state.json`);
+}
+
+let codeId: string | undefined;
+
+/** A hash of this netgen: its compiled code and bundled templates (dot files such as validator caches excluded). */
+function netgenCodeId(): string {
+  if (codeId) return codeId;
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const h = createHash('sha256');
+  for (const dir of ['dist', 'templates', 'package.json']) {
+    const full = path.join(root, dir);
+    const files = existsSync(full) && lstatSync(full).isDirectory() ? listFiles(full).filter((f) => !f.split('/').some((seg) => seg.startsWith('.'))).sort() : [''];
+    for (const f of files) {
+      const p = f ? path.join(full, f) : full;
+      h.update(`${dir}/${f}\0`);
+      h.update(readFileSync(p));
+    }
+  }
+  return (codeId = h.digest('hex'));
+}
+
+/** Everything besides input files that decides the output: which inventory, where to, which overlays. */
+function stateKey(inventory: string, outDir: string, overlays: string[]): string {
+  return sha(JSON.stringify({ code: netgenCodeId(), inventory: path.resolve(inventory), out: path.resolve(outDir), overlays: overlays.map((o) => path.resolve(o)) }));
+}
+
+function fileSha(p: string): string | null {
+  try {
+    return sha(readFileSync(p));
+  } catch {
+    return null;
+  }
+}
+
+function listing(dir: string, kind: 'yaml' | 'all'): string[] {
+  if (kind === 'yaml') return listYamlFiles(dir);
+  return existsSync(dir) ? listFiles(dir).sort() : [];
+}
+
+function listingSha(files: string[]): string {
+  return sha(files.join('\n'));
+}
+
+export interface BuildInputs {
+  /** Every file the build read (a missing lock file counts: its appearance changes the output). */
+  files: string[];
+  /** Directories whose listing decides the output: a directory inventory (its YAML files) and template overlays (all files). */
+  listings: Array<[string, 'yaml' | 'all']>;
+}
+
+/** Records a finished full build. Best effort: without it the next build merely does the full work. */
+export function saveBuildState(outDir: string, inventory: string, overlays: string[], inputs: BuildInputs, hosts: number): void {
+  const file = statePath(outDir);
+  try {
+    const manifestText = readFileSync(path.join(outDir, 'manifest.json'));
+    const state: BuildState = {
+      version: VERSION,
+      key: stateKey(inventory, outDir, overlays),
+      inputs: [...new Set(inputs.files)].sort().map((p) => [p, fileSha(p)]),
+      listings: inputs.listings.map(([dir, kind]) => [dir, kind, listingSha(listing(dir, kind))]),
+      manifestSha: sha(manifestText),
+      hosts,
+    };
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
+  } catch {
+    rmSync(file, { force: true });
+  }
+}
+
+export function forgetBuildState(outDir: string): void {
+  rmSync(statePath(outDir), { force: true });
+}
+
+/**
+ * When the output is provably what a build would write: the number of files and hosts it holds.
+ */
+export function upToDate(outDir: string, inventory: string, overlays: string[]): { files: number; hosts: number } | undefined {
+  let state: BuildState;
+  try {
+    state = JSON.parse(readFileSync(statePath(outDir), 'utf8')) as BuildState;
+  } catch {
+    return undefined;
+  }
+  if (state.version !== VERSION || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
+  // A write left half done beside out/ is for the full build to recover.
+  const base = path.basename(outDir);
+  if (readdirSync(path.dirname(outDir)).some((n) => /^\.(?:new|old|journal)-/.test(n.slice(base.length + 1)) && n.startsWith(`.${base}.`))) return undefined;
+  for (const [p, was] of state.inputs) if (fileSha(p) !== was) return undefined;
+  for (const [dir, kind, was] of state.listings) {
+    try {
+      if (listingSha(listing(dir, kind)) !== was) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  let manifestText: Buffer;
+  try {
+    if (lstatSync(outDir).isSymbolicLink()) return undefined;
+    manifestText = readFileSync(path.join(outDir, 'manifest.json'));
+  } catch {
+    return undefined;
+  }
+  if (sha(manifestText) !== state.manifestSha) return undefined;
+  const entries = (JSON.parse(manifestText.toString('utf8')) as { files: Array<{ path: string; mode: string; size?: number }> }).files;
+  const onDisk = listFiles(outDir);
+  if (onDisk.length !== entries.length + 1) return undefined;
+  for (const e of entries) {
+    if (e.size === undefined) return undefined;
+    let st;
+    try {
+      st = lstatSync(path.join(outDir, e.path));
+    } catch {
+      return undefined;
+    }
+    if (!st.isFile() || st.size !== e.size || (st.mode & 0o777).toString(8).padStart(4, '0') !== e.mode) return undefined;
+  }
+  return { files: onDisk.length, hosts: state.hosts };
+}

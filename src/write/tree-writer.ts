@@ -1,0 +1,316 @@
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { progress } from '../pipeline/progress.js';
+
+/**
+ * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
+ * a file whose previous manifest hash, mode and size match is unchanged and never touched; any other
+ * is written at once into a staging tree beside out/. `finish` then makes the new tree visible:
+ *
+ * - a first build renames the staging tree into place;
+ * - a small change (few files written or removed) is applied in place under a journal: the list of
+ *   renames and removals is committed by one rename of the journal file, then carried out. A kill
+ *   before the commit leaves the old tree; after it, recovery (which every build runs first) replays
+ *   the journal to the new tree. Unchanged files keep their inode and mtime, and the cost is the
+ *   change, not the tree;
+ * - a large change links the unchanged files into the staging tree and swaps the two trees with two
+ *   renames, so out/ is never a mixture even while the build runs.
+ */
+
+export interface WriteStats {
+  written: string[];
+  unchanged: number;
+  removed: string[];
+  noop: boolean;
+}
+
+export class WriteError extends Error {
+  constructor(
+    readonly code: 'NG9001' | 'NG9002' | 'NG9004',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** In-place application when at most this share of the tree (and at least SMALL_MIN files) changes. */
+const SMALL_SHARE = 0.1;
+const SMALL_MIN = 64;
+
+/** Rejects any path that could leave the output tree. */
+export function assertSafeRelativePath(rel: string): void {
+  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
+    throw new WriteError('NG9004', `refusing to write '${rel}': it is not a plain relative path inside the output directory`);
+  }
+}
+
+export function listFiles(dir: string, prefix = '', out: string[] = []): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) listFiles(path.join(dir, e.name), rel, out);
+    else out.push(rel);
+  }
+  return out;
+}
+
+/** path → {sha256, mode} of a manifest.json text; undefined when absent or unreadable. */
+export function manifestIndex(text: string | undefined): Map<string, { sha256: string; mode: string }> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const files = (JSON.parse(text) as { files?: Array<{ path: string; sha256: string; mode: string }> }).files;
+    if (!Array.isArray(files)) return undefined;
+    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode }]));
+  } catch {
+    return undefined;
+  }
+}
+
+export function readIfFile(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+const modeText = (mode: number) => mode.toString(8).padStart(4, '0');
+
+export class TreeWriter {
+  private readonly parent: string;
+  private readonly base: string;
+  private readonly staging: string;
+  private readonly existing: Set<string>;
+  private readonly previous: Map<string, { sha256: string; mode: string }> | undefined;
+  private readonly existed: boolean;
+  private readonly madeDirs = new Set<string>();
+  private readonly seen = new Set<string>();
+  private readonly unchanged: string[] = [];
+  private readonly written: string[] = [];
+  private stagingMade = false;
+
+  constructor(private readonly finalDir: string) {
+    this.parent = path.dirname(finalDir);
+    this.base = path.basename(finalDir);
+    this.staging = path.join(this.parent, `.${this.base}.new-${process.pid}`);
+    mkdirSync(this.parent, { recursive: true });
+    if (existsSync(finalDir) && lstatSync(finalDir).isSymbolicLink()) throw new WriteError('NG9004', `refusing to write through the symbolic link ${finalDir}`);
+    this.existed = existsSync(finalDir);
+    this.existing = new Set(this.existed ? listFiles(finalDir) : []);
+    this.previous = manifestIndex(readIfFile(path.join(finalDir, 'manifest.json')));
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+
+  /** One file of the new tree; `sha256` is its manifest hash when the caller has it (manifest.json has none). */
+  add(rel: string, content: string, mode: number, sha256?: string): void {
+    assertSafeRelativePath(rel);
+    this.seen.add(rel);
+    if (this.isUnchanged(rel, content, mode, sha256)) {
+      this.unchanged.push(rel);
+      return;
+    }
+    this.written.push(rel);
+    progress.update('writing', this.written.length);
+    try {
+      if (!this.stagingMade) {
+        mkdirSync(this.staging, { recursive: true });
+        this.stagingMade = true;
+      }
+      const target = path.join(this.staging, rel);
+      const dir = path.dirname(target);
+      if (!this.madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
+      writeFileSync(target, content, { mode, flag: 'w' });
+    } catch (e) {
+      this.abandon();
+      throw writeFailure(e, 'cannot write the output tree');
+    }
+  }
+
+  /**
+   * Unchanged: a regular file of the same mode and size whose previous manifest hash is this one, or
+   * (no hash to trust) whose bytes are these.
+   */
+  private isUnchanged(rel: string, content: string, mode: number, sha256: string | undefined): boolean {
+    if (!this.existing.has(rel)) return false;
+    const full = path.join(this.finalDir, rel);
+    const st = lstatSync(full);
+    if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== Buffer.byteLength(content)) return false;
+    const was = this.previous?.get(rel);
+    if (was && sha256 !== undefined) return was.sha256 === sha256 && was.mode === modeText(mode);
+    return readIfFile(full) === content;
+  }
+
+  /** Removes the staging tree (on error, or when the build is abandoned). */
+  abandon(): void {
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+
+  finish(): WriteStats {
+    try {
+      return this.finishNow();
+    } finally {
+      progress.clear();
+    }
+  }
+
+  private finishNow(): WriteStats {
+    const removed = [...this.existing].filter((rel) => !this.seen.has(rel)).sort();
+    const written = [...this.written].sort();
+    const stats = { written, unchanged: this.unchanged.length, removed, noop: false };
+    if (this.existed && written.length === 0 && removed.length === 0) {
+      this.abandon();
+      return { ...stats, noop: true };
+    }
+    if (!this.stagingMade) mkdirSync(this.staging, { recursive: true });
+    if (!this.existed) {
+      try {
+        renameSync(this.staging, this.finalDir);
+      } catch (e) {
+        this.abandon();
+        throw writeFailure(e, 'cannot move the new output into place');
+      }
+      return stats;
+    }
+    const total = this.seen.size;
+    if (written.length + removed.length <= Math.max(SMALL_MIN, total * SMALL_SHARE)) this.applyInPlace(written, removed);
+    else this.swap();
+    return stats;
+  }
+
+  private applyInPlace(written: string[], removed: string[]): void {
+    const journal = journalPath(this.parent, this.base, process.pid);
+    try {
+      writeFileSync(`${journal}.tmp`, JSON.stringify({ staging: path.basename(this.staging), written, removed }));
+      renameSync(`${journal}.tmp`, journal); // the commit point: from here on, recovery completes it
+    } catch (e) {
+      rmSync(`${journal}.tmp`, { force: true });
+      this.abandon();
+      throw writeFailure(e, 'cannot record the change');
+    }
+    replayJournal(this.finalDir, journal);
+  }
+
+  private swap(): void {
+    const old = path.join(this.parent, `.${this.base}.old-${process.pid}`);
+    try {
+      let done = 0;
+      for (const rel of this.unchanged) {
+        progress.update('linking unchanged files', done++, this.unchanged.length);
+        const target = path.join(this.staging, rel);
+        const dir = path.dirname(target);
+        if (!this.madeDirs.has(dir)) {
+          mkdirSync(dir, { recursive: true });
+          this.madeDirs.add(dir);
+        }
+        linkSync(path.join(this.finalDir, rel), target);
+      }
+    } catch (e) {
+      this.abandon();
+      throw writeFailure(e, 'cannot write the output tree');
+    }
+    try {
+      renameSync(this.finalDir, old);
+      renameSync(this.staging, this.finalDir);
+    } catch (e) {
+      if (!existsSync(this.finalDir) && existsSync(old)) renameSync(old, this.finalDir);
+      this.abandon();
+      throw writeFailure(e, 'cannot swap in the new output');
+    }
+    rmSync(old, { recursive: true, force: true });
+  }
+}
+
+function writeFailure(e: unknown, what: string): WriteError {
+  if (e instanceof WriteError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return new WriteError('NG9001', `${what}: ${err.code === 'ENOSPC' ? 'no space left on device' : err.message}; the previous output is unchanged`);
+}
+
+function journalPath(parent: string, base: string, pid: number): string {
+  return path.join(parent, `.${base}.journal-${pid}`);
+}
+
+/**
+ * Carries out a committed journal; safe to run again after a kill at any point (a file already moved
+ * is no longer in the staging tree, a file already removed is gone).
+ */
+function replayJournal(finalDir: string, journal: string): void {
+  const { staging, written, removed } = JSON.parse(readFileSync(journal, 'utf8')) as { staging: string; written: string[]; removed: string[] };
+  const stagingDir = path.join(path.dirname(finalDir), staging);
+  const madeDirs = new Set<string>();
+  for (const rel of written) {
+    assertSafeRelativePath(rel);
+    const from = path.join(stagingDir, rel);
+    if (!existsSync(from)) continue;
+    const to = path.join(finalDir, rel);
+    const dir = path.dirname(to);
+    if (!madeDirs.has(dir)) {
+      ensureDir(finalDir, path.dirname(rel));
+      madeDirs.add(dir);
+    }
+    // A directory may stand where a file now goes: the newer shape wins.
+    if (existsSync(to) && lstatSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
+    renameSync(from, to);
+  }
+  for (const rel of removed) {
+    assertSafeRelativePath(rel);
+    rmSync(path.join(finalDir, rel), { force: true });
+    removeEmptyParents(finalDir, path.dirname(rel));
+  }
+  rmSync(stagingDir, { recursive: true, force: true });
+  rmSync(journal, { force: true });
+}
+
+/** mkdir -p inside the tree, where a file of the old tree may stand in the way of a new directory. */
+function ensureDir(finalDir: string, relDir: string): void {
+  let d = finalDir;
+  for (const seg of relDir === '.' ? [] : relDir.split('/')) {
+    d = path.join(d, seg);
+    if (existsSync(d) && !lstatSync(d).isDirectory()) rmSync(d, { force: true });
+  }
+  mkdirSync(path.join(finalDir, relDir), { recursive: true });
+}
+
+/** Directories emptied by removals go too, as they would with a fresh tree. */
+function removeEmptyParents(finalDir: string, relDir: string): void {
+  for (let d = relDir; d && d !== '.'; d = path.dirname(d)) {
+    try {
+      rmdirSync(path.join(finalDir, d));
+    } catch {
+      return; // not empty, or already gone
+    }
+  }
+}
+
+/** Finishes or undoes whatever an earlier, killed build left half done beside `finalDir`. */
+export function recoverInterruptedWrite(finalDir: string): void {
+  const parent = path.dirname(finalDir);
+  const base = path.basename(finalDir);
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent).sort();
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const full = path.join(parent, n);
+    if (n.startsWith(`.${base}.journal-`)) {
+      // Committed journals are replayed (new tree); uncommitted ones mean the old tree is still whole.
+      if (n.endsWith('.tmp')) rmSync(full, { force: true });
+      else replayJournal(finalDir, full);
+    } else if (n.startsWith(`.${base}.old-`)) {
+      // Killed between the two renames of a swap: the old tree is complete, put it back.
+      if (!existsSync(finalDir)) renameSync(full, finalDir);
+      else rmSync(full, { recursive: true, force: true });
+    }
+  }
+  for (const n of readdirSync(parent)) if (n.startsWith(`.${base}.new-`)) rmSync(path.join(parent, n), { recursive: true, force: true });
+}
