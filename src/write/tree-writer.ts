@@ -1,4 +1,4 @@
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 
@@ -245,6 +245,13 @@ function journalPath(parent: string, base: string, pid: number): string {
 function replayJournal(finalDir: string, journal: string): void {
   const { staging, written, removed } = JSON.parse(readFileSync(journal, 'utf8')) as { staging: string; written: string[]; removed: string[] };
   const stagingDir = path.join(path.dirname(finalDir), staging);
+  // Removals first: an old file or link may stand where a new directory goes. Only non-directories are
+  // removed (the old tree listed files), so a replay never touches a directory the writes below made.
+  for (const rel of removed) {
+    assertSafeRelativePath(rel);
+    removeNonDirectory(path.join(finalDir, rel));
+    removeEmptyParents(finalDir, path.dirname(rel));
+  }
   const madeDirs = new Set<string>();
   for (const rel of written) {
     assertSafeRelativePath(rel);
@@ -260,13 +267,19 @@ function replayJournal(finalDir: string, journal: string): void {
     if (existsSync(to) && lstatSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
     renameSync(from, to);
   }
-  for (const rel of removed) {
-    assertSafeRelativePath(rel);
-    rmSync(path.join(finalDir, rel), { force: true });
-    removeEmptyParents(finalDir, path.dirname(rel));
-  }
   rmSync(stagingDir, { recursive: true, force: true });
   rmSync(journal, { force: true });
+}
+
+/** Unlinks a file or symbolic link (never following it); leaves directories and absent paths alone. */
+function removeNonDirectory(p: string): void {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) unlinkSync(p);
 }
 
 /** mkdir -p inside the tree, where a file of the old tree may stand in the way of a new directory. */
@@ -274,7 +287,7 @@ function ensureDir(finalDir: string, relDir: string): void {
   let d = finalDir;
   for (const seg of relDir === '.' ? [] : relDir.split('/')) {
     d = path.join(d, seg);
-    if (existsSync(d) && !lstatSync(d).isDirectory()) rmSync(d, { force: true });
+    removeNonDirectory(d);
   }
   mkdirSync(path.join(finalDir, relDir), { recursive: true });
 }

@@ -89,18 +89,23 @@ function lockFileFor(outDir: string): string {
  */
 async function buildStreaming(inventory: string, outDir: string, flags: BuildFlags, started: number, compile: typeof import('../../pipeline/compile.js').compile): Promise<number> {
   const finalDir = path.resolve(outDir);
-  const release = acquireLock(lockFileFor(outDir));
+  // The output lock is taken with the first file: an inventory with errors never writes, so it never
+  // waits for (or blocks) another build.
+  let release: (() => void) | undefined;
   let writer: TreeWriter | undefined;
-  try {
+  const open = (): TreeWriter => {
+    release = acquireLock(lockFileFor(outDir));
     recoverInterruptedSwap(finalDir);
-    const w = (writer = new TreeWriter(finalDir));
-    const r = await compile(inventory, { templateOverlays: flags.templates, sink: (p, content, mode, sha) => w.add(p, content, mode, sha) });
+    return (writer = new TreeWriter(finalDir));
+  };
+  try {
+    const r = await compile(inventory, { templateOverlays: flags.templates, sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha) });
     const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
-    if (errors || !r.lock || !r.inputs || r.fileCount === undefined) {
-      w.abandon();
+    if (errors || !r.lock || !r.inputs || !writer) {
+      writer?.abandon();
       return EXIT.errors;
     }
-    const result = w.finish();
+    const result = (writer as TreeWriter).finish();
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
     const hosts = r.model?.hosts.length ?? 0;
     saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts);
@@ -112,7 +117,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     writer?.abandon();
     throw e;
   } finally {
-    release();
+    release?.();
   }
 }
 
