@@ -37,6 +37,7 @@ const floatType = new jsyaml.Type('tag:yaml.org,2002:float', {
 
 /** A plain key as the parsers make it an object key: `1.0:` is the key "1", `true:` is "true". */
 export function plainKeyString(raw: string): string {
+  if (!/^[-+.0-9tTfF]/.test(raw)) return raw; // most keys: nothing to resolve
   if (INT.test(raw) || INT_OCT.test(raw) || INT_HEX.test(raw)) return String(intType.construct(raw));
   if (FLOAT.test(raw) || FLOAT_EXP.test(raw) || FLOAT_SPECIAL.test(raw)) return String(floatType.construct(raw));
   if (BOOL.test(raw)) return String(boolType.construct(raw));
@@ -50,9 +51,9 @@ const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, 
  * differently (fuzzed against it: see test/unit/fast-parse.test.ts), the file goes to the document
  * parser instead: tabs anywhere, tags (`!`), anchors and aliases (`&`, `*`), explicit keys (`?`), keys
  * that are empty, null-looking or collections, `#` glued to a quote or bracket, block-scalar indentation
- * indicators, directives (`%YAML 1.1` changes the schema) and `---` followed
- * by content on its line, a backslash ending a line (escaped line breaks). Each test is a cheap scan; a
- * false alarm only costs speed. Besides, the document must be plain YAML (see plain-yaml.ts): js-yaml
+ * indicators, directives (`%YAML 1.1` changes the schema), `---` followed by content on its line, and a
+ * backslash ending a line (escaped line breaks). Without anchors there are no aliases, so no shared or
+ * exploding collections. Each test is a cheap scan; a false alarm only costs speed. Besides, the document must be plain YAML (see plain-yaml.ts): js-yaml
  * forgives sequences and multi-line scalars that drift left, which the document parser rejects; and
  * lines of 1,024 characters or more (implicit keys that long are invalid, and the document parser says so).
  */
@@ -69,20 +70,6 @@ const NEEDS_DOCUMENT_PARSER = [
   /^(?:---|\.\.\.)(?:\S|[ \t]+[^\s#])/m,
 ];
 
-/** True when one mapping or sequence is reachable twice: the document uses aliases. */
-function sharesCollections(value: unknown): boolean {
-  const seen = new Set<object>();
-  const stack: unknown[] = [value];
-  while (stack.length) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
-    if (seen.has(v)) return true;
-    seen.add(v);
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
-  }
-  return false;
-}
-
 /**
  * The fast path: js-yaml with the YAML 1.2 core schema builds plain values about ten times faster than
  * the document parser, and without a node tree (which would cost ~30 bytes of heap per byte of input).
@@ -98,8 +85,6 @@ export function fastParse(text: string): { value: unknown } | undefined {
   } catch {
     return undefined;
   }
-  // Belt and braces: aliases were screened out above; an alias of a collection could multiply it.
-  if (text.includes('*') && sharesCollections(value)) return undefined;
   return { value: value === undefined ? null : value };
 }
 

@@ -56,8 +56,6 @@ export interface CompileResult {
   /** Every file (absent when a sink received them). */
   files?: Map<string, OutputFile>;
   manifest?: ManifestEntry[];
-  /** Files produced, manifest.json included. */
-  fileCount?: number;
   /** What the output was made from (for the up-to-date check of the next build). */
   inputs?: BuildInputs;
   lock?: { path: string; text: string; previousText?: string };
@@ -104,11 +102,12 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   if (bag.hasErrors || opts.validateOnly) return { bag, loaded, model, lock: lockInfo, timings };
   const overlays = [...(opts.templateOverlays ?? [])];
   if (input.templates) overlays.push(path.resolve(loaded.isDirectory ? loaded.absolutePath : path.dirname(loaded.absolutePath), input.templates));
+  const overlayDirs = overlays.map((o) => path.resolve(o));
   const inputs: BuildInputs = {
-    files: [...loaded.paths, lockPath, ...overlays.flatMap((o) => listFiles(path.resolve(o)).map((f) => path.join(path.resolve(o), f)))],
-    listings: [...(loaded.isDirectory ? [[loaded.absolutePath, 'yaml'] as [string, 'yaml']] : []), ...overlays.map((o) => [path.resolve(o), 'all'] as [string, 'all'])],
+    files: [...loaded.paths, lockPath, ...overlayDirs.flatMap((dir) => listFiles(dir).map((f) => path.join(dir, f)))],
+    listings: [...(loaded.isDirectory ? [[loaded.absolutePath, 'yaml'] as [string, 'yaml']] : []), ...overlayDirs.map((dir) => [dir, 'all'] as [string, 'all'])],
   };
-  const engine = new TemplateEngine(overlays.map((o) => path.resolve(o)), { source });
+  const engine = new TemplateEngine(overlayDirs, { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
   const files = opts.sink ? undefined : new Map<string, OutputFile>();
   const emit = opts.sink ?? ((p: string, content: string, mode: number) => void files!.set(p, { content, mode }));
@@ -145,7 +144,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   manifest.sort((a, b) => (a.path < b.path ? -1 : 1));
   emit('manifest.json', manifestJson(source, manifest), 0o644);
   timings.mark('render');
-  return { bag, loaded, model, files, manifest, fileCount: manifest.length + 1, lock: lockInfo, inputs, timings };
+  return { bag, loaded, model, files, manifest, lock: lockInfo, inputs, timings };
 }
 
 async function readText(p: string): Promise<string | undefined> {

@@ -116,8 +116,8 @@ export function upToDate(outDir: string, inventory: string, overlays: string[]):
   }
   if (state.version !== VERSION || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
   // A write left half done beside out/ is for the full build to recover.
-  const base = path.basename(outDir);
-  if (readdirSync(path.dirname(outDir)).some((n) => /^\.(?:new|old|journal)-/.test(n.slice(base.length + 1)) && n.startsWith(`.${base}.`))) return undefined;
+  const halfDone = ['new', 'old', 'journal'].map((kind) => `.${path.basename(outDir)}.${kind}-`);
+  if (readdirSync(path.dirname(outDir)).some((n) => halfDone.some((prefix) => n.startsWith(prefix)))) return undefined;
   for (const [p, was] of state.inputs) if (fileSha(p) !== was) return undefined;
   for (const [dir, kind, was] of state.listings) {
     try {

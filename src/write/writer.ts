@@ -49,11 +49,11 @@ export function acquireLock(lockPath: string): () => void {
       try {
         linkSync(draft, lockPath);
         return () => {
-          if (readIfExists(lockPath) === mine) rmSync(lockPath, { force: true });
+          if (readIfFile(lockPath) === mine) rmSync(lockPath, { force: true });
         };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError('NG9001', `cannot create lock ${lockPath}: ${(e as Error).message}`);
-        const held = readIfExists(lockPath);
+        const held = readIfFile(lockPath);
         if (held === undefined) continue; // released meanwhile
         const pid = Number(held.trim());
         if (pid && pid !== process.pid && isAlive(pid)) throw new WriteError('NG9002', `another netgen build (pid ${pid}) is writing this output; lock file ${lockPath}`);
@@ -64,7 +64,7 @@ export function acquireLock(lockPath: string): () => void {
           continue; // another build took it over first
         }
         // A fresh lock made between our read and the rename is not ours to remove: put it back.
-        if (readIfExists(aside) !== held) {
+        if (readIfFile(aside) !== held) {
           try {
             linkSync(aside, lockPath);
           } catch {
@@ -78,14 +78,6 @@ export function acquireLock(lockPath: string): () => void {
     rmSync(draft, { force: true });
   }
   throw new WriteError('NG9002', `cannot take the output lock ${lockPath}`);
-}
-
-function readIfExists(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function isAlive(pid: number): boolean {
@@ -136,23 +128,6 @@ export function diffTree(finalDir: string, files: Map<string, OutputFile>): Diff
 }
 
 /**
- * diffTree for the writer: a file whose entry in the previous manifest has the sha256 that this build
- * computed, and whose size and mode on disk still match, is taken as unchanged without reading it.
- * Everything else (no previous manifest, a file the manifest does not list, a size or mode that
- * differs) is compared byte for byte. `build --check` keeps using the strict diffTree.
- */
-export function diffTreeTrustingManifest(finalDir: string, files: Map<string, OutputFile>): Difference {
-  const next = manifestIndex(files.get('manifest.json')?.content);
-  const previous = next && manifestIndex(readIfFile(path.join(finalDir, 'manifest.json')));
-  if (!next || !previous) return diffTree(finalDir, files);
-  return compareTree(finalDir, files, (rel, f, full) => {
-    const was = previous.get(rel);
-    const now = next.get(rel);
-    return was && now ? was.sha256 === now.sha256 : bytesMatch(rel, f, full);
-  });
-}
-
-/**
  * Writes a whole tree held in memory (the lab, tests): the streaming TreeWriter fed in path order,
  * trusting the hashes of the new manifest.json where the old one has the same.
  */
@@ -162,6 +137,3 @@ export function writeTree(finalDir: string, files: Map<string, OutputFile>): Wri
   for (const [rel, f] of [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) writer.add(rel, f.content, f.mode, hashes?.get(rel)?.sha256);
   return writer.finish();
 }
-
-/** Kept under its old name: recovery now also replays committed journals. */
-export const recoverInterruptedSwap = recoverInterruptedWrite;

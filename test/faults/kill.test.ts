@@ -89,7 +89,7 @@ describe('SIGKILL while writing', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it(`leaves out/ entirely old or entirely new at ${KILL_POINTS} random kill points`, async () => {
-    const { recoverInterruptedSwap } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
+    const { recoverInterruptedWrite } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
     const out = path.join(tmp, 'out');
     let r = run('node', [CLI, 'build', inv.a, '-o', out, '--quiet'], { timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -126,7 +126,7 @@ describe('SIGKILL while writing', () => {
         seen.outMissing++;
         expect(leftovers.some((n) => n.startsWith('.out.old-')), `kill ${i}: out/ missing and no old tree beside it`).toBe(true);
       }
-      recoverInterruptedSwap(out);
+      recoverInterruptedWrite(out);
       const d = treeDigest(out);
       expect([digest[current], digest[target]], `kill ${i} at ${delay}ms, after recovery`).toContain(d);
       if (journalled) expect(d, `kill ${i}: a committed journal is completed to the new tree`).toBe(digest[target]);
@@ -142,12 +142,12 @@ describe('SIGKILL while writing', () => {
   }, 1_200_000);
 
   it('recovers a kill between the two renames (out/ missing, old tree beside it)', async () => {
-    const { recoverInterruptedSwap } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
+    const { recoverInterruptedWrite } = (await import(pathToFileURL(path.join(tmp, 'app/dist/write/writer.js')).href)) as typeof import('../../src/write/writer.js');
     const dir = mkdtempSync(path.join(tmp, 'swap-'));
     const out = path.join(dir, 'out');
     expect(run('cp', ['-a', path.join(tmp, 'ref-a'), path.join(dir, '.out.old-999999')]).status).toBe(0);
     expect(run('cp', ['-a', path.join(tmp, 'ref-b'), path.join(dir, '.out.new-999999')]).status).toBe(0);
-    recoverInterruptedSwap(out);
+    recoverInterruptedWrite(out);
     expect(treeDigest(out)).toBe(digest.a);
     expect(readdirSync(dir)).toEqual(['out']);
   });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
-import { acquireLock, diffTree, recoverInterruptedSwap, TreeWriter } from '../../write/writer.js';
+import { acquireLock, diffTree, recoverInterruptedWrite, TreeWriter } from '../../write/writer.js';
 import { forgetBuildState, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
 import { manifestJson } from '../../render/render.js';
@@ -34,7 +34,8 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
   const sel = new HostSelection(flags.site ?? [], flags.host ?? []);
   const finalDir = path.resolve(outDir);
   const overlays = flags.templates ?? [];
-  if (!sel.active && !flags.check) {
+  const whole = !sel.active && !flags.check;
+  if (whole) {
     const fresh = upToDate(finalDir, inventory, overlays);
     if (fresh) {
       const secs = (performance.now() - started) / 1000;
@@ -44,7 +45,7 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
     }
   }
   const { compile } = await import('../../pipeline/compile.js');
-  if (!sel.active && !flags.check) return buildStreaming(inventory, outDir, flags, started, compile);
+  if (whole) return buildStreaming(inventory, outDir, flags, started, compile);
   const r = await compile(inventory, { templateOverlays: flags.templates, onlyHosts: sel.active ? sel : undefined });
   const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
   if (errors || !r.files || !r.lock) return EXIT.errors;
@@ -65,7 +66,7 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
   const release = acquireLock(lockFileFor(outDir));
   let result;
   try {
-    recoverInterruptedSwap(finalDir);
+    recoverInterruptedWrite(finalDir);
     const source = r.model!.source;
     result = writePartial(finalDir, r.files, r.manifest!, sel.matched, (e) => manifestJson(source, e));
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
@@ -95,7 +96,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   let writer: TreeWriter | undefined;
   const open = (): TreeWriter => {
     release = acquireLock(lockFileFor(outDir));
-    recoverInterruptedSwap(finalDir);
+    recoverInterruptedWrite(finalDir);
     return (writer = new TreeWriter(finalDir));
   };
   try {
@@ -172,8 +173,8 @@ export function registerBuild(program: Command, ctx: CommandContext): void {
     .addHelpText('after', '\nExample:\n  netgen validate inventories/lab.yaml\n')
     .action(async (invs: string[], flags: { format: 'text' | 'json' | 'sarif'; color?: boolean }) => {
       let code: number = EXIT.ok;
+      const { compile } = await import('../../pipeline/compile.js');
       for (const inv of findInventories(invs)) {
-        const { compile } = await import('../../pipeline/compile.js');
         const r = await compile(inv, { validateOnly: true });
         const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
         if (errors) code = EXIT.errors;

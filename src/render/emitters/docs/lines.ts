@@ -25,7 +25,7 @@ export class LineIndex {
     const ok = scanPlainYaml(file.text, (p, line) => found.push([p, line]));
     if (!ok) return false;
     if (found.length && !this.lines.has('')) this.lines.set('', `${shown}:${found[0][1]}`);
-    for (const [p, line] of found) this.lines.set(p.includes(PATH_SEP) || /^[-+.0-9tTfF]/.test(p) ? normalise(p) : p, `${shown}:${line}`);
+    for (const [p, line] of found) this.lines.set(normalise(p), `${shown}:${line}`);
     return true;
   }
 
