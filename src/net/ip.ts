@@ -72,9 +72,27 @@ export function mask(family: Family, prefix: number): bigint {
   return ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
 }
 
+/**
+ * Every stage parses the same prefixes again (validation, resolve, nftables, FRR, docs), and tenants
+ * share their CIDRs across hosts: parsed values are kept, frozen, per text. Bounded so a huge inventory
+ * cannot grow it without limit.
+ */
+const parsed = [new Map<string, Cidr | null>(), new Map<string, Cidr | null>()];
+const PARSED_MAX = 1 << 18;
+
 /** Parses "addr/len"; with `defaultPrefix` a bare address is accepted as a host route. */
 export function parseCidr(text: string, defaultPrefix = false): Cidr | undefined {
   if (typeof text !== 'string') return undefined;
+  const cache = parsed[defaultPrefix ? 1 : 0];
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit ?? undefined;
+  if (cache.size >= PARSED_MAX) cache.clear();
+  const c = parseCidrText(text, defaultPrefix);
+  cache.set(text, c ? Object.freeze(c) : null);
+  return c;
+}
+
+function parseCidrText(text: string, defaultPrefix: boolean): Cidr | undefined {
   const slash = text.indexOf('/');
   let addrText = text;
   let prefix: number;

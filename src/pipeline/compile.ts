@@ -7,7 +7,7 @@ import type { PlannedFile } from '../plan/artifact.js';
 import { planGlobal, planHost } from '../plan/plan.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
-import { manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
+import { manifestChunks, manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
@@ -46,7 +46,7 @@ export interface CompileOptions {
    * Receives each file as soon as it is rendered, host by host, instead of the result holding them all
    * (the build's streaming writer): memory stays flat in the number of hosts.
    */
-  sink?: (path: string, content: string, mode: number, sha256?: string) => void;
+  sink?: (path: string, content: string | Iterable<string>, mode: number, sha256?: string) => void;
 }
 
 export interface CompileResult {
@@ -110,7 +110,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const engine = new TemplateEngine(overlayDirs, { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
   const files = opts.sink ? undefined : new Map<string, OutputFile>();
-  const emit = opts.sink ?? ((p: string, content: string, mode: number) => void files!.set(p, { content, mode }));
+  const emit = opts.sink ?? ((p: string, content: string, mode: number, _sha256?: string) => void files!.set(p, { content, mode }));
   const manifest: ManifestEntry[] = [];
   const produce = (planned: PlannedFile[]) => {
     timings.mark('plan', true);
@@ -142,7 +142,8 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     throw e;
   }
   manifest.sort((a, b) => (a.path < b.path ? -1 : 1));
-  emit('manifest.json', manifestJson(source, manifest), 0o644);
+  if (opts.sink) opts.sink('manifest.json', manifestChunks(source, manifest), 0o644);
+  else files!.set('manifest.json', { content: manifestJson(source, manifest), mode: 0o644 });
   timings.mark('render');
   return { bag, loaded, model, files, manifest, lock: lockInfo, inputs, timings };
 }

@@ -1,4 +1,5 @@
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 
@@ -106,10 +107,14 @@ export class TreeWriter {
     rmSync(this.staging, { recursive: true, force: true });
   }
 
-  /** One file of the new tree; `sha256` is its manifest hash when the caller has it (manifest.json has none). */
-  add(rel: string, content: string, mode: number, sha256?: string): void {
+  /**
+   * One file of the new tree; `sha256` is its manifest hash when the caller has it (manifest.json has none).
+   * Content given in pieces is streamed to disk and never held whole.
+   */
+  add(rel: string, content: string | Iterable<string>, mode: number, sha256?: string): void {
     assertSafeRelativePath(rel);
     this.seen.add(rel);
+    if (typeof content !== 'string') return this.addStream(rel, content, mode);
     if (this.isUnchanged(rel, content, mode, sha256)) {
       this.unchanged.push(rel);
       return;
@@ -117,21 +122,53 @@ export class TreeWriter {
     this.written.push(rel);
     progress.update('writing', this.written.length);
     try {
-      if (!this.stagingMade) {
-        mkdirSync(this.staging, { recursive: true });
-        this.stagingMade = true;
-      }
-      const target = path.join(this.staging, rel);
-      const dir = path.dirname(target);
-      if (!this.madeDirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        this.madeDirs.add(dir);
-      }
-      writeFileSync(target, content, { mode, flag: 'w' });
+      writeFileSync(this.stagingTarget(rel), content, { mode, flag: 'w' });
     } catch (e) {
       this.abandon();
       throw writeFailure(e, 'cannot write the output tree');
     }
+  }
+
+  /** Written to staging while hashed; dropped again when the file on disk has the same bytes. */
+  private addStream(rel: string, chunks: Iterable<string>, mode: number): void {
+    const hash = createHash('sha256');
+    let size = 0;
+    let target: string;
+    try {
+      target = this.stagingTarget(rel);
+      const fd = openSync(target, 'w', mode);
+      try {
+        for (const chunk of chunks) {
+          const buf = Buffer.from(chunk, 'utf8');
+          hash.update(buf);
+          size += buf.length;
+          writeAll(fd, buf);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      this.abandon();
+      throw writeFailure(e, 'cannot write the output tree');
+    }
+    if (this.existing.has(rel) && sameFile(path.join(this.finalDir, rel), mode, size, hash.digest('hex'))) {
+      unlinkSync(target);
+      this.unchanged.push(rel);
+    } else this.written.push(rel);
+  }
+
+  private stagingTarget(rel: string): string {
+    if (!this.stagingMade) {
+      mkdirSync(this.staging, { recursive: true });
+      this.stagingMade = true;
+    }
+    const target = path.join(this.staging, rel);
+    const dir = path.dirname(target);
+    if (!this.madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    return target;
   }
 
   /**
@@ -226,6 +263,30 @@ export class TreeWriter {
     }
     rmSync(old, { recursive: true, force: true });
   }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** A regular file of this mode and size whose bytes hash to `sha256`, read in pieces. */
+function sameFile(p: string, mode: number, size: number, sha256: string): boolean {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return false;
+  }
+  if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== size) return false;
+  const hash = createHash('sha256');
+  const fd = openSync(p, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex') === sha256;
 }
 
 function writeFailure(e: unknown, what: string): WriteError {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, diffTree, recoverInterruptedWrite, writeTree, type OutputFile } from '../../src/write/writer.js';
+import { TreeWriter } from '../../src/write/tree-writer.js';
 
 const f = (content: string, mode = 0o644): OutputFile => ({ content, mode });
 
@@ -94,6 +95,26 @@ describe('tree writer: in place under a journal, or swapped', () => {
     writeTree(out, tree(1000, [], 'v3'));
     expect(statSync(out).ino, 'large change: a new directory swapped in').not.toBe(outInode);
     expect(read(out, 1000).every((t, i) => t === `v3 ${i}\n`)).toBe(true);
+    expect(readdirSync(path.dirname(out))).toEqual(['out']);
+  });
+
+  it('streams a file given in pieces: same bytes are unchanged, different bytes or mode are written', () => {
+    const out = dir();
+    const build = (pieces: string[], mode = 0o644) => {
+      const w = new TreeWriter(out);
+      w.add('a.conf', 'a\n', 0o644);
+      w.add('manifest.json', pieces, mode);
+      return w.finish();
+    };
+    expect(build(['{', '"x": 1', '}\n']).written).toEqual(['a.conf', 'manifest.json']);
+    expect(readFileSync(path.join(out, 'manifest.json'), 'utf8')).toBe('{"x": 1}\n');
+    const inode = statSync(path.join(out, 'manifest.json')).ino;
+    const same = build(['{"x"', ': 1}\n']);
+    expect(same.noop).toBe(true);
+    expect(statSync(path.join(out, 'manifest.json')).ino).toBe(inode);
+    expect(build(['{"x": 2}\n']).written).toEqual(['manifest.json']);
+    expect(build(['{"x": 2}\n'], 0o600).written).toEqual(['manifest.json']);
+    expect(statSync(path.join(out, 'manifest.json')).mode & 0o777).toBe(0o600);
     expect(readdirSync(path.dirname(out))).toEqual(['out']);
   });
 
