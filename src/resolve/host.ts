@@ -12,12 +12,12 @@ function sysctlValue(v: string | number | boolean): string {
   return typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
 }
 
-function resolveTables(hostId: string, input: HostInput, path: (string | number)[], inv: InventoryInput, ctx: ResolveContext): TableModel[] {
+function resolveTables(hostId: string, input: HostInput, path: JsonPath, inv: InventoryInput, ctx: ResolveContext): TableModel[] {
   const range = inv.defaults?.table_range ?? { start: 1000, end: 1999 };
   const tables: TableModel[] = [];
   const byId = new Map<number, string>();
   for (const [name, id] of Object.entries(input.tables ?? {})) {
-    const tpath = [...path, 'tables', name];
+    const tpath = path.concat('tables', name);
     if (id === null || id === undefined) {
       const t: TableModel = { name, id: 0, origin: tpath, allocated: true };
       tables.push(t);
@@ -29,7 +29,7 @@ function resolveTables(hostId: string, input: HostInput, path: (string | number)
       continue;
     }
     const other = byId.get(id);
-    if (other) ctx.error('NG5008', `table id ${id} of '${name}' is already used by '${other}'`, tpath, { related: [{ message: 'first used here', path: [...path, 'tables', other] }] });
+    if (other) ctx.error('NG5008', `table id ${id} of '${name}' is already used by '${other}'`, tpath, { related: [{ message: 'first used here', path: path.concat('tables', other) }] });
     byId.set(id, name);
     ctx.allocator.reserveNumber('tables', hostId, id);
     tables.push({ name, id, origin: tpath, allocated: false });
@@ -44,14 +44,14 @@ function refError(ctx: ResolveContext, what: string, name: string, path: JsonPat
 /** Where a VLAN/macvlan parent is written: its `link:` value, or the link's own name (bond0.992). */
 function parentRefPath(l: Link, input: { vlans?: Record<string, { link?: string }>; macvlans?: Record<string, { link?: string }> }): { path: JsonPath; at: 'key' | 'value' } {
   const explicit = l.vlan ? Object.hasOwn(input.vlans ?? {}, l.name) && input.vlans![l.name].link !== undefined : true;
-  return explicit ? { path: [...l.origin, 'link'], at: 'value' } : { path: l.origin, at: 'key' };
+  return explicit ? { path: l.origin.concat('link'), at: 'value' } : { path: l.origin, at: 'key' };
 }
 
 /** Resolves the cross references among a host's root-namespace links. */
-function wireRootLinks(host: HostModel, input: HostInput, path: (string | number)[], ctx: ResolveContext): void {
+function wireRootLinks(host: HostModel, input: HostInput, path: JsonPath, ctx: ResolveContext): void {
   const byName = linkIndex(host.links);
-  const memberAt = new Map<string, (string | number)[]>();
-  const take = (member: string, owner: string, mpath: (string | number)[]) => {
+  const memberAt = new Map<string, JsonPath>();
+  const take = (member: string, owner: string, mpath: JsonPath) => {
     const m = byName.get(member);
     if (!m) {
       refError(ctx, 'interface', member, mpath, byName.keys());
@@ -69,7 +69,7 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
   for (const l of [...host.links]) {
     if (l.kind !== 'veth' || !l.veth) continue;
     if (byName.has(l.veth.peer)) {
-      ctx.error('NG3002', `veth peer name '${l.veth.peer}' is already used on host ${host.id}`, [...l.origin, 'peer'], { related: [{ message: 'first defined here', path: byName.get(l.veth.peer)!.origin }] });
+      ctx.error('NG3002', `veth peer name '${l.veth.peer}' is already used on host ${host.id}`, l.origin.concat('peer'), { related: [{ message: 'first defined here', path: byName.get(l.veth.peer)!.origin }] });
       continue;
     }
     const peer = newLink(l.veth.peer, 'veth', 'networkd', l.origin);
@@ -83,23 +83,23 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
   }
   for (const [bondName, bond] of Object.entries(input.bonds ?? {})) {
     bond.members.forEach((member, i) => {
-      const m = take(member, bondName, [...path, 'bonds', bondName, 'members', i]);
+      const m = take(member, bondName, path.concat('bonds', bondName, 'members', i));
       if (m) {
         m.bond = bondName;
         if (bond.primary === member) m.primaryMember = true;
       }
     });
-    if (bond.primary && !bond.members.includes(bond.primary)) ctx.error('NG3001', `primary '${bond.primary}' is not a member of ${bondName}`, [...path, 'bonds', bondName, 'primary'], { hint: didYouMean(bond.primary, bond.members) });
+    if (bond.primary && !bond.members.includes(bond.primary)) ctx.error('NG3001', `primary '${bond.primary}' is not a member of ${bondName}`, path.concat('bonds', bondName, 'primary'), { hint: didYouMean(bond.primary, bond.members) });
   }
   for (const [brName, br] of Object.entries(input.bridges ?? {})) {
     (br.members ?? []).forEach((member, i) => {
-      const m = take(member, brName, [...path, 'bridges', brName, 'members', i]);
+      const m = take(member, brName, path.concat('bridges', brName, 'members', i));
       if (m) m.master = brName;
     });
   }
   for (const l of host.links) {
     if (l.master && byName.get(l.master)?.kind !== 'bridge') {
-      if (l.derivedFrom?.startsWith('peer of')) refError(ctx, 'bridge', l.master, [...l.origin, 'peer_bridge'], host.links.filter((x) => x.kind === 'bridge').map((x) => x.name));
+      if (l.derivedFrom?.startsWith('peer of')) refError(ctx, 'bridge', l.master, l.origin.concat('peer_bridge'), host.links.filter((x) => x.kind === 'bridge').map((x) => x.name));
     }
     if (l.vlan) {
       const parent = byName.get(l.vlan.link);
@@ -109,10 +109,10 @@ function wireRootLinks(host: HostModel, input: HostInput, path: (string | number
     }
     if (l.macvlan) {
       const parent = byName.get(l.macvlan.link);
-      if (!parent) refError(ctx, 'macvlan parent interface', l.macvlan.link, [...l.origin, 'link'], byName.keys());
+      if (!parent) refError(ctx, 'macvlan parent interface', l.macvlan.link, l.origin.concat('link'), byName.keys());
       else parent.stacked.macvlans.push(l.name);
     }
-    if (l.vrf && !Object.hasOwn(input.vrfs ?? {}, l.vrf)) refError(ctx, 'VRF', l.vrf, [...l.origin, 'vrf'], Object.keys(input.vrfs ?? {}));
+    if (l.vrf && !Object.hasOwn(input.vrfs ?? {}, l.vrf)) refError(ctx, 'VRF', l.vrf, l.origin.concat('vrf'), Object.keys(input.vrfs ?? {}));
   }
 }
 
@@ -121,7 +121,7 @@ export function wireVxlan(l: Link, host: HostModel, ctx: ResolveContext, byName:
   const underlayName = l.vxlan.underlay ?? host.underlay?.link;
   const underlay = underlayName ? byName.get(underlayName) : undefined;
   if (l.vxlan.underlay && !underlay) {
-    refError(ctx, 'underlay interface', l.vxlan.underlay, [...l.origin, 'underlay'], byName.keys());
+    refError(ctx, 'underlay interface', l.vxlan.underlay, l.origin.concat('underlay'), byName.keys());
     return;
   }
   if (underlay) {
@@ -134,13 +134,13 @@ export function wireVxlan(l: Link, host: HostModel, ctx: ResolveContext, byName:
   }
 }
 
-function pickUnderlay(host: HostModel, input: HostInput, path: (string | number)[], ctx: ResolveContext): HostModel['underlay'] {
+function pickUnderlay(host: HostModel, input: HostInput, path: JsonPath, ctx: ResolveContext): HostModel['underlay'] {
   const byName = linkIndex(host.links);
   let link: Link | undefined;
   if (input.underlay) {
     link = byName.get(input.underlay);
     if (!link) {
-      refError(ctx, 'underlay interface', input.underlay, [...path, 'underlay'], byName.keys());
+      refError(ctx, 'underlay interface', input.underlay, path.concat('underlay'), byName.keys());
       return undefined;
     }
   } else {
@@ -151,7 +151,7 @@ function pickUnderlay(host: HostModel, input: HostInput, path: (string | number)
 }
 
 /** Sets up one network namespace: its links (created or moved by the scripts), routes and sysctls. */
-export function resolveNamespace(host: HostModel, name: string, input: NamespaceInput, path: (string | number)[], tables: TableScope, ctx: ResolveContext, rootByName: Map<string, Link>): NamespaceModel {
+export function resolveNamespace(host: HostModel, name: string, input: NamespaceInput, path: JsonPath, tables: TableScope, ctx: ResolveContext, rootByName: Map<string, Link>): NamespaceModel {
   const links = buildLinks(input as never, path, 'script', tables, ctx);
   const ns: NamespaceModel = { name, tenant: input.tenant, description: input.description, origin: path, links, routes: [], rules: [], sysctls: [], forwarding: input.forwarding ?? false, input };
   const nsByName = linkIndex(links);
@@ -164,10 +164,10 @@ export function resolveNamespace(host: HostModel, name: string, input: Namespace
       refError(ctx, 'parent interface', (l.vlan ?? l.macvlan)!.link, where.path, rootByName.keys(), where.at);
     }
     if (l.veth) {
-      if (rootByName.has(l.veth.peer)) ctx.error('NG3002', `veth peer '${l.veth.peer}' clashes with an interface of the root namespace`, [...l.origin, 'peer'], { related: [{ message: 'root interface', path: rootByName.get(l.veth.peer)!.origin }] });
+      if (rootByName.has(l.veth.peer)) ctx.error('NG3002', `veth peer '${l.veth.peer}' clashes with an interface of the root namespace`, l.origin.concat('peer'), { related: [{ message: 'root interface', path: rootByName.get(l.veth.peer)!.origin }] });
       if (l.veth.peerBridge) {
         const br = rootByName.get(l.veth.peerBridge);
-        if (!br || br.kind !== 'bridge') refError(ctx, 'bridge', l.veth.peerBridge, [...l.origin, 'peer_bridge'], host.links.filter((x) => x.kind === 'bridge').map((x) => x.name));
+        if (!br || br.kind !== 'bridge') refError(ctx, 'bridge', l.veth.peerBridge, l.origin.concat('peer_bridge'), host.links.filter((x) => x.kind === 'bridge').map((x) => x.name));
       }
       l.veth.peerMac ??= deriveMac(`${host.id}/${l.veth.peer}`);
       l.veth.peerMtu = l.mtu;
@@ -178,16 +178,16 @@ export function resolveNamespace(host: HostModel, name: string, input: Namespace
   for (const [brName, br] of Object.entries(input.bridges ?? {})) {
     (br.members ?? []).forEach((m, i) => {
       const member = nsByName.get(m);
-      if (!member) refError(ctx, 'interface', m, [...path, 'bridges', brName, 'members', i], nsByName.keys());
+      if (!member) refError(ctx, 'interface', m, path.concat('bridges', brName, 'members', i), nsByName.keys());
       else member.master = brName;
     });
   }
   for (const l of links) if (l.vxlan) wireVxlan(l, host, ctx, nsByName);
   (input.routes ?? []).forEach((r, i) => {
-    const m = parseRoute(r, [...path, 'routes', i], tables, ctx);
+    const m = parseRoute(r, path.concat('routes', i), tables, ctx);
     if (m) ns.routes.push(m);
   });
-  (input.rules ?? []).forEach((r, i) => ns.rules.push(...parseRules(r, [...path, 'rules', i], tables, ctx)));
+  (input.rules ?? []).forEach((r, i) => ns.rules.push(...parseRules(r, path.concat('rules', i), tables, ctx)));
   for (const [k, v] of Object.entries(input.sysctls ?? {})) ns.sysctls.push([k, sysctlValue(v)]);
   return ns;
 }
@@ -205,7 +205,7 @@ function applyMacScheme(ns: NamespaceModel, context: number, rootByName: Map<str
   for (const [vid, list] of byVid) list.forEach((l, i) => (l.mac ??= vidCtxIfMac(vid, context, i)));
 }
 
-export function resolveHostBase(site: string, name: string, input: HostInput, path: (string | number)[], inv: InventoryInput, ctx: ResolveContext): { host: HostModel; tables: TableScope } {
+export function resolveHostBase(site: string, name: string, input: HostInput, path: JsonPath, inv: InventoryInput, ctx: ResolveContext): { host: HostModel; tables: TableScope } {
   const id = `${site}/${name}`;
   const tables = new TableScope(resolveTables(id, input, path, inv, ctx));
   const host: HostModel = {
@@ -227,14 +227,14 @@ export function resolveHostBase(site: string, name: string, input: HostInput, pa
   wireRootLinks(host, input, path, ctx);
   host.underlay = pickUnderlay(host, input, path, ctx);
   for (const [vname, vrf] of Object.entries(input.vrfs ?? {})) {
-    const l = newLink(vname, 'vrf', 'networkd', [...path, 'vrfs', vname]);
+    const l = newLink(vname, 'vrf', 'networkd', path.concat('vrfs', vname));
     l.vrfTable = vrf.table;
     l.description = vrf.description;
     host.links.push(l);
   }
   // Host routes without a device go on the link whose subnet holds the gateway.
   (input.routes ?? []).forEach((r, i) => {
-    const m = parseRoute(r, [...path, 'routes', i], tables, ctx);
+    const m = parseRoute(r, path.concat('routes', i), tables, ctx);
     if (!m) return;
     const via = m.via ? parseAddress(m.via) : undefined;
     // Routes without a next hop (blackhole, unreachable, prohibit) need no device; networkd still wants them in some unit.
@@ -245,13 +245,13 @@ export function resolveHostBase(site: string, name: string, input: HostInput, pa
         ? host.links.find((l) => l.name === host.underlay?.link) ?? host.links.find((l) => l.owner === 'networkd')
         : undefined;
     if (!dev) {
-      ctx.error('NG4002', `route to ${r.to}: no interface of ${id} has a subnet containing ${m.via ?? 'a gateway'}`, [...path, 'routes', i], { hint: 'put the route under the interface it leaves by' });
+      ctx.error('NG4002', `route to ${r.to}: no interface of ${id} has a subnet containing ${m.via ?? 'a gateway'}`, path.concat('routes', i), { hint: 'put the route under the interface it leaves by' });
       return;
     }
     dev.routes.push(deviceless ? m : { ...m, dev: dev.name });
   });
   (input.rules ?? []).forEach((r, i) => {
-    const rules = parseRules(r, [...path, 'rules', i], tables, ctx);
+    const rules = parseRules(r, path.concat('rules', i), tables, ctx);
     const anchor = (r.iif && host.links.find((l) => l.name === r.iif)) || host.links.find((l) => l.name === host.underlay?.link) || host.links.find((l) => l.owner === 'networkd');
     if (anchor) anchor.rules.push(...rules);
     else host.rules.push(...rules);

@@ -1,3 +1,4 @@
+import type { JsonPath } from '../load/source.js';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Locator } from '../load/source.js';
 import type { HostModel, Link, Model, NamespaceModel, SiteModel } from '../model/types.js';
@@ -35,15 +36,15 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
   for (const [siteName, site] of Object.entries(input.sites ?? {})) {
     const siteModel: SiteModel = { name: siteName, description: site.description, hosts: [] };
     for (const [hostName, hostInput] of Object.entries(site.hosts ?? {})) {
-      const path = ['sites', siteName, 'hosts', hostName];
+      const path: JsonPath = ['sites', siteName, 'hosts', hostName];
       const { host, tables } = resolveHostBase(siteName, hostName, hostInput, path, input, ctx);
       const rootByName = linkIndex(host.links);
       const namespaces = new Map<string, NamespaceModel>();
       for (const [nsName, nsInput] of Object.entries(hostInput.namespaces ?? {})) {
-        namespaces.set(nsName, resolveNamespace(host, nsName, nsInput, [...path, 'namespaces', nsName], tables, ctx, rootByName));
+        namespaces.set(nsName, resolveNamespace(host, nsName, nsInput, path.concat('namespaces', nsName), tables, ctx, rootByName));
       }
       for (const [tName, presence] of Object.entries(hostInput.tenants ?? {})) {
-        const ppath = [...path, 'tenants', tName];
+        const ppath = path.concat('tenants', tName);
         const tenant = tenantByName.get(tName);
         if (!tenant) {
           ctx.error('NG3001', `unknown tenant '${tName}'`, ppath, { at: 'key', hint: didYouMean(tName, tenantByName.keys()) ?? 'declare it under tenants:' });
@@ -68,7 +69,7 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
           if (gw) ns.routes.push({ to: key === 'gateway' ? '0.0.0.0/0' : '::/0', family: key === 'gateway' ? 4 : 6, via: gw, origin: ['tenants', tName, key] });
         }
         (presence?.routes ?? []).forEach((r, i) => {
-          const m = parseRoute(r, [...ppath, 'routes', i], tables, ctx);
+          const m = parseRoute(r, ppath.concat('routes', i), tables, ctx);
           if (m) ns!.routes.push(m);
         });
         tenant.hosts.push(host.id);
@@ -120,7 +121,7 @@ function connectTenantOverlays(attachments: Array<TenantAttachment & { host: Hos
       const underlayMtu = underlayLink?.mtu ?? DEFAULT_MTU;
       const mtu = a.tenant.mtu ?? underlayMtu - VXLAN_OVERHEAD[family];
       if (a.tenant.mtu && a.tenant.mtu + VXLAN_OVERHEAD[family] > underlayMtu) {
-        ctx.error('NG5005', `tenant ${a.tenant.name}: MTU ${a.tenant.mtu} plus ${VXLAN_OVERHEAD[family]} bytes of VXLAN overhead does not fit the underlay ${underlay?.link ?? ''} MTU ${underlayMtu} on ${a.host.id}`, [...a.tenant.origin, 'mtu'], {
+        ctx.error('NG5005', `tenant ${a.tenant.name}: MTU ${a.tenant.mtu} plus ${VXLAN_OVERHEAD[family]} bytes of VXLAN overhead does not fit the underlay ${underlay?.link ?? ''} MTU ${underlayMtu} on ${a.host.id}`, a.tenant.origin.concat('mtu'), {
           hint: `lower the tenant MTU to ${underlayMtu - VXLAN_OVERHEAD[family]} or raise the underlay MTU`,
         });
       }

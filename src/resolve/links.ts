@@ -28,8 +28,8 @@ export function parseIfAddresses(single: string | undefined, list: string[] | un
     const c = parseCidr(text);
     if (c) out.push({ cidr: c, text: c.cidrText, origin: p, shared: shared.has(c.text) });
   };
-  if (single) push(single, [...path, 'address']);
-  (list ?? []).forEach((t, i) => push(t, [...path, 'addresses', i]));
+  if (single) push(single, path.concat('address'));
+  (list ?? []).forEach((t, i) => push(t, path.concat('addresses', i)));
   return out;
 }
 
@@ -63,10 +63,10 @@ function applyCommon(link: Link, input: LinkCommonInput, path: JsonPath, tables:
   link.linkLocal = input.link_local;
   link.vrf = input.vrf;
   (input.routes ?? []).forEach((r, i) => {
-    const m = parseRoute(r, [...path, 'routes', i], tables, ctx, link.name);
+    const m = parseRoute(r, path.concat('routes', i), tables, ctx, link.name);
     if (m) link.routes.push(m);
   });
-  (input.rules ?? []).forEach((r, i) => link.rules.push(...parseRules(r, [...path, 'rules', i], tables, ctx)));
+  (input.rules ?? []).forEach((r, i) => link.rules.push(...parseRules(r, path.concat('rules', i), tables, ctx)));
 }
 
 /**
@@ -79,7 +79,7 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
     const map = input[mapKey];
     if (!map) continue;
     for (const [name, raw] of Object.entries(map)) {
-      const path = [...basePath, mapKey, name];
+      const path = basePath.concat(mapKey, name);
       const kind = KIND_OF[mapKey];
       const link = newLink(name, kind, kind === 'tap' ? 'external' : owner, path);
       const v = raw as AnyLinkInput;
@@ -88,9 +88,9 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
         case 'bond': {
           const mode = v.mode as string;
           link.bondOpts = { mode, miimon: v.miimon, lacpRate: v.lacp_rate, hashPolicy: v.transmit_hash_policy, minLinks: v.min_links };
-          if (v.lacp_rate && v.mode !== '802.3ad') ctx.error('NG5010', `lacp_rate applies only to mode 802.3ad (bond ${name} is ${v.mode})`, [...path, 'lacp_rate'], { at: 'key' });
-          if (v.primary && !['active-backup', 'balance-tlb', 'balance-alb'].includes(mode)) ctx.error('NG5010', `primary applies only to active-backup, balance-tlb and balance-alb (bond ${name} is ${v.mode})`, [...path, 'primary'], { at: 'key' });
-          if (v.transmit_hash_policy && !['balance-xor', '802.3ad', 'balance-tlb'].includes(mode)) ctx.error('NG5010', `transmit_hash_policy applies only to balance-xor, 802.3ad and balance-tlb (bond ${name} is ${v.mode})`, [...path, 'transmit_hash_policy'], { at: 'key' });
+          if (v.lacp_rate && v.mode !== '802.3ad') ctx.error('NG5010', `lacp_rate applies only to mode 802.3ad (bond ${name} is ${v.mode})`, path.concat('lacp_rate'), { at: 'key' });
+          if (v.primary && !['active-backup', 'balance-tlb', 'balance-alb'].includes(mode)) ctx.error('NG5010', `primary applies only to active-backup, balance-tlb and balance-alb (bond ${name} is ${v.mode})`, path.concat('primary'), { at: 'key' });
+          if (v.transmit_hash_policy && !['balance-xor', '802.3ad', 'balance-tlb'].includes(mode)) ctx.error('NG5010', `transmit_hash_policy applies only to balance-xor, 802.3ad and balance-tlb (bond ${name} is ${v.mode})`, path.concat('transmit_hash_policy'), { at: 'key' });
           break;
         }
         case 'vlan': {
@@ -128,7 +128,7 @@ export function buildLinks(input: LinkMapsInput, basePath: JsonPath, owner: Link
           link.veth = {
             peer: v.peer!,
             peerBridge: v.peer_bridge,
-            peerAddresses: parseIfAddresses(undefined, v.peer_addresses, path, new Set()).map((a, i) => ({ ...a, origin: [...path, 'peer_addresses', i] })),
+            peerAddresses: parseIfAddresses(undefined, v.peer_addresses, path, new Set()).map((a, i) => ({ ...a, origin: path.concat('peer_addresses', i) })),
             peerMac: v.peer_mac?.toLowerCase(),
           };
           break;

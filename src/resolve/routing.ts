@@ -37,11 +37,11 @@ export function parseRoute(r: RouteInput, path: JsonPath, tables: TableScope, ct
   } else {
     const c = parseCidr(r.to, true);
     if (!c) {
-      ctx.error('NG2006', `route destination '${r.to}' is not a prefix`, [...path, 'to'], { hint: "write e.g. 10.0.0.0/16, 2001:db8::/48 or 'default'" });
+      ctx.error('NG2006', `route destination '${r.to}' is not a prefix`, path.concat('to'), { hint: "write e.g. 10.0.0.0/16, 2001:db8::/48 or 'default'" });
       return undefined;
     }
     if (c.value !== c.network) {
-      ctx.error('NG4005', `route destination ${r.to} has host bits set`, [...path, 'to'], { hint: `write ${c.networkText}` });
+      ctx.error('NG4005', `route destination ${r.to} has host bits set`, path.concat('to'), { hint: `write ${c.networkText}` });
       return undefined;
     }
     to = c.networkText;
@@ -54,11 +54,11 @@ export function parseRoute(r: RouteInput, path: JsonPath, tables: TableScope, ct
   if (r.via) {
     const v = parseAddress(r.via);
     if (v && v.family !== family) {
-      ctx.error('NG4006', `route to ${r.to} (IPv${family}) via ${r.via} (IPv${v.family})`, [...path, 'via']);
+      ctx.error('NG4006', `route to ${r.to} (IPv${family}) via ${r.via} (IPv${v.family})`, path.concat('via'));
       return undefined;
     }
   }
-  const table = r.table !== undefined ? tables.resolve(r.table, [...path, 'table'], ctx) : undefined;
+  const table = r.table !== undefined ? tables.resolve(r.table, path.concat('table'), ctx) : undefined;
   if (r.table !== undefined && !table) return undefined;
   return {
     to,
@@ -81,10 +81,10 @@ export function parseRules(r: RuleInput, path: JsonPath, tables: TableScope, ctx
   const from = r.from ? parseCidr(r.from, true) : undefined;
   const to = r.to ? parseCidr(r.to, true) : undefined;
   if (from && to && from.family !== to.family) {
-    ctx.error('NG4006', `rule from ${r.from} to ${r.to} mixes IPv4 and IPv6`, [...path, 'to']);
+    ctx.error('NG4006', `rule from ${r.from} to ${r.to} mixes IPv4 and IPv6`, path.concat('to'));
     return [];
   }
-  const table = tables.resolve(r.table, [...path, 'table'], ctx);
+  const table = tables.resolve(r.table, path.concat('table'), ctx);
   if (!table) return [];
   const known = from?.family ?? to?.family;
   const families: Family[] = known ? [known] : r.family === 'ipv4' ? [4] : r.family === 'ipv6' ? [6] : [4, 6];

@@ -1,3 +1,4 @@
+import type { JsonPath } from '../load/source.js';
 import type { Link, NamespaceModel, TenantModel } from '../model/types.js';
 import { cidrContains, findOverlaps, parseAddress, parseCidr, type Cidr } from '../net/ip.js';
 import type { InventoryInput, TenantPresenceInput } from '../schema/inventory.js';
@@ -11,13 +12,13 @@ export function resolveTenants(input: InventoryInput, ctx: ResolveContext): Tena
   const tenants: TenantModel[] = [];
   const range = input.defaults?.vni_range ?? { start: 10000, end: 16777215 };
   for (const [name, t] of Object.entries(input.tenants ?? {})) {
-    const path = ['tenants', name];
+    const path: JsonPath = ['tenants', name];
     const cidrs: Cidr[] = [];
     (t.cidrs ?? []).forEach((text, i) => {
       const c = parseCidr(text);
       if (!c) return;
       if (c.value !== c.network) {
-        ctx.error('NG4005', `tenant ${name}: CIDR ${text} has host bits set`, [...path, 'cidrs', i], { hint: `write ${c.networkText}` });
+        ctx.error('NG4005', `tenant ${name}: CIDR ${text} has host bits set`, path.concat('cidrs', i), { hint: `write ${c.networkText}` });
         return;
       }
       cidrs.push(c);
@@ -25,8 +26,8 @@ export function resolveTenants(input: InventoryInput, ctx: ResolveContext): Tena
     // Overlap inside one tenant, by sorting (never pairwise).
     const overlaps = findOverlaps(cidrs.map((c, i) => ({ family: c.family, start: c.network, end: c.last, ref: i })));
     for (const [a, b] of overlaps) {
-      ctx.error('NG4001', `tenant ${name}: CIDR ${cidrs[b.ref].networkText} overlaps ${cidrs[a.ref].networkText}`, [...path, 'cidrs', (t.cidrs ?? []).indexOf(cidrs[b.ref].cidrText)], {
-        related: [{ message: 'overlapping CIDR', path: [...path, 'cidrs', (t.cidrs ?? []).indexOf(cidrs[a.ref].cidrText)] }],
+      ctx.error('NG4001', `tenant ${name}: CIDR ${cidrs[b.ref].networkText} overlaps ${cidrs[a.ref].networkText}`, path.concat('cidrs', (t.cidrs ?? []).indexOf(cidrs[b.ref].cidrText)), {
+        related: [{ message: 'overlapping CIDR', path: path.concat('cidrs', (t.cidrs ?? []).indexOf(cidrs[a.ref].cidrText)) }],
         hint: 'CIDRs may overlap between tenants, not inside one',
       });
     }
@@ -38,7 +39,7 @@ export function resolveTenants(input: InventoryInput, ctx: ResolveContext): Tena
     for (const [key, value] of [['gateway', t.gateway], ['gateway6', t.gateway6]] as const) {
       if (!value) continue;
       const a = parseAddress(value);
-      if (a && cidrs.length && !cidrs.some((c) => cidrContains(c, a))) ctx.error('NG4002', `tenant ${name}: ${key} ${value} is not in any of its CIDRs`, [...path, key]);
+      if (a && cidrs.length && !cidrs.some((c) => cidrContains(c, a))) ctx.error('NG4002', `tenant ${name}: ${key} ${value} is not in any of its CIDRs`, path.concat(key));
     }
     const model: TenantModel = {
       name,
@@ -87,11 +88,11 @@ export interface TenantAttachment {
   bridge: Link;
   vxlan: Link;
   vethNs: Link;
-  presencePath: (string | number)[];
+  presencePath: JsonPath;
 }
 
 /** Builds the root links (bridge, vxlan) and the namespace veth for one tenant on one host. */
-export function attachTenant(hostId: string, t: TenantModel, p: TenantPresenceInput | null, presencePath: (string | number)[], ns: NamespaceModel, ctx: ResolveContext): TenantAttachment {
+export function attachTenant(hostId: string, t: TenantModel, p: TenantPresenceInput | null, presencePath: JsonPath, ns: NamespaceModel, ctx: ResolveContext): TenantAttachment {
   const names = tenantLinkNames(t, p);
   const why = `tenant ${t.name}`;
   const bridge = newLink(names.bridge, 'bridge', 'networkd', presencePath);
@@ -110,7 +111,7 @@ export function attachTenant(hostId: string, t: TenantModel, p: TenantPresenceIn
   // Addresses: written ones take their prefix from the tenant CIDR; missing ones are allocated per family.
   const written: string[] = [...(p?.address ? [p.address] : []), ...(p?.addresses ?? [])];
   written.forEach((text, i) => {
-    const where = p?.address && i === 0 ? [...presencePath, 'address'] : [...presencePath, 'addresses', p?.address ? i - 1 : i];
+    const where = p?.address && i === 0 ? presencePath.concat('address') : presencePath.concat('addresses', p?.address ? i - 1 : i);
     const c = parseCidr(text, true);
     if (!c) return;
     const pool = t.cidrs.find((x) => cidrContains(x, c));
