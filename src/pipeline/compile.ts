@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { loadInventory, type LoadedInventory } from '../load/load.js';
@@ -7,7 +9,7 @@ import type { PlannedFile } from '../plan/artifact.js';
 import { planGlobal, planHost } from '../plan/plan.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
-import { manifestChunks, manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
+import { groupFingerprint, manifestChunks, manifestEntry, manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
@@ -47,6 +49,13 @@ export interface CompileOptions {
    * (the build's streaming writer): memory stays flat in the number of hosts.
    */
   sink?: (path: string, content: string | Iterable<string>, mode: number, sha256?: string) => void;
+  /** Fingerprint each host's planned files (for the next build's `reuse`). */
+  fingerprint?: boolean;
+  /**
+   * The last build's fingerprints: a host whose fingerprint is unchanged is not rendered, its files are
+   * kept (`keep` returns what the manifest needs, or undefined when the file must be rendered after all).
+   */
+  reuse?: { fingerprint: (group: string) => string | undefined; keep: (path: string, mode: number) => { sha256: string; size: number } | undefined };
 }
 
 export interface CompileResult {
@@ -58,6 +67,8 @@ export interface CompileResult {
   manifest?: ManifestEntry[];
   /** What the output was made from (for the up-to-date check of the next build). */
   inputs?: BuildInputs;
+  /** With `fingerprint`: per host id ('' for inventory-wide files), what its files were rendered from. */
+  fingerprints?: Map<string, string>;
   lock?: { path: string; text: string; previousText?: string };
   timings: Timings;
 }
@@ -103,8 +114,9 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const overlays = [...(opts.templateOverlays ?? [])];
   if (input.templates) overlays.push(path.resolve(loaded.isDirectory ? loaded.absolutePath : path.dirname(loaded.absolutePath), input.templates));
   const overlayDirs = overlays.map((o) => path.resolve(o));
+  const overlayFiles = overlayDirs.flatMap((dir) => listFiles(dir).sort().map((f) => path.join(dir, f)));
   const inputs: BuildInputs = {
-    files: [...loaded.paths, lockPath, ...overlayDirs.flatMap((dir) => listFiles(dir).map((f) => path.join(dir, f)))],
+    files: [...loaded.paths, lockPath, ...overlayFiles],
     listings: [...(loaded.isDirectory ? [[loaded.absolutePath, 'yaml'] as [string, 'yaml']] : []), ...overlayDirs.map((dir) => [dir, 'all'] as [string, 'all'])],
   };
   const engine = new TemplateEngine(overlayDirs, { source });
@@ -112,9 +124,21 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const files = opts.sink ? undefined : new Map<string, OutputFile>();
   const emit = opts.sink ?? ((p: string, content: string, mode: number, _sha256?: string) => void files!.set(p, { content, mode }));
   const manifest: ManifestEntry[] = [];
-  const produce = (planned: PlannedFile[]) => {
+  // Bundled templates belong to netgen's code (the caller's reuse is keyed by it); overlays and the
+  // header's source name are keyed here.
+  const renderKey = opts.fingerprint || opts.reuse ? overlayKey(source, overlayFiles) : '';
+  const fingerprints = opts.fingerprint ? new Map<string, string>() : undefined;
+  const produce = (planned: PlannedFile[], group: string) => {
+    const fingerprint = renderKey ? groupFingerprint(renderKey, planned) : undefined;
+    if (fingerprint) fingerprints?.set(group, fingerprint);
+    const reuse = fingerprint !== undefined && opts.reuse?.fingerprint(group) === fingerprint ? opts.reuse : undefined;
     timings.mark('plan', true);
     for (const p of planned) {
+      const kept = reuse?.keep(p.path, p.mode ?? 0o644);
+      if (kept) {
+        manifest.push(manifestEntry(p, kept.sha256, kept.size));
+        continue;
+      }
       const r = renderOne(p, engine);
       manifest.push(r.entry);
       // With a sink, emitting is writing: its time is the write stage's.
@@ -131,9 +155,9 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     let done = 0;
     for (const host of hosts) {
       progress.update('rendering hosts', done++, hosts.length);
-      produce(planHost(host, model, emitters));
+      produce(planHost(host, model, emitters), host.id);
     }
-    produce(planGlobal(model, emitters));
+    produce(planGlobal(model, emitters), '');
   } catch (e) {
     if (e instanceof TemplateRenderError) {
       bag.error('NG9003', `template ${e.template}: ${e.message}`, { file: engine.resolvePath(e.template), line: 1, col: 1 });
@@ -145,7 +169,13 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   if (opts.sink) opts.sink('manifest.json', manifestChunks(source, manifest), 0o644);
   else files!.set('manifest.json', { content: manifestJson(source, manifest), mode: 0o644 });
   timings.mark('render');
-  return { bag, loaded, model, files, manifest, lock: lockInfo, inputs, timings };
+  return { bag, loaded, model, files, manifest, lock: lockInfo, inputs, fingerprints, timings };
+}
+
+function overlayKey(source: string, overlayFiles: string[]): string {
+  const h = createHash('sha256').update(`${source}\0`);
+  for (const f of overlayFiles) h.update(`${f}\0`).update(readFileSync(f)).update('\0');
+  return h.digest('hex');
 }
 
 async function readText(p: string): Promise<string | undefined> {

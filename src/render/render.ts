@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PlannedFile } from '../plan/artifact.js';
 import { sha256, type ManifestEntry } from '../write/writer.js';
 import type { TemplateEngine } from './engine.js';
@@ -25,13 +26,39 @@ export function renderOne(p: PlannedFile, engine: TemplateEngine): { content: st
   // trimEnd, not a /\s*$/ replace: the regex retries from every whitespace run (a tenth of render time).
   content = `${content.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
   const mode = p.mode ?? 0o644;
-  return { content, mode, entry: { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha256(content), size: Buffer.byteLength(content), mode: modeText(mode) } };
+  return { content, mode, entry: manifestEntry(p, sha256(content), Buffer.byteLength(content)) };
+}
+
+/** The manifest line of a planned file whose bytes hash to `sha` (rendered now, or kept from the last build). */
+export function manifestEntry(p: PlannedFile, sha: string, size: number): ManifestEntry {
+  return { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha, size, mode: modeText(p.mode ?? 0o644) };
+}
+
+/**
+ * What one host's files (or the inventory-wide ones) are rendered from: their paths, modes, templates
+ * and contexts. Templates and helpers are pure functions of the context, so an equal fingerprint under
+ * the same templates (`renderKey`) means equal bytes, and the last build's files can be kept without
+ * rendering. Contexts are plain JSON data (test/unit/fingerprint.test.ts holds every emitter to it);
+ * a context JSON cannot express leaves the group without a fingerprint, i.e. always rendered.
+ */
+export function groupFingerprint(renderKey: string, planned: PlannedFile[]): string | undefined {
+  // One string, one hash update: per-file updates cost more in native calls than the hashing itself.
+  let text = renderKey;
+  try {
+    for (const p of planned) {
+      text += `\0${p.path}\0${p.kind}\0${p.site ?? ''}\0${p.host ?? ''}\0${p.mode ?? 0o644}\0`;
+      text += p.content !== undefined ? `c${p.content}` : `t${p.template}\0${JSON.stringify(p.context ?? {})}`;
+    }
+  } catch {
+    return undefined;
+  }
+  return createHash('sha256').update(text).digest('hex');
 }
 
 const modeTexts = new Map<number, string>();
 
 /** '0644': one shared string per mode, since every manifest entry holds one. */
-function modeText(mode: number): string {
+export function modeText(mode: number): string {
   let t = modeTexts.get(mode);
   if (t === undefined) modeTexts.set(mode, (t = mode.toString(8).padStart(4, '0')));
   return t;

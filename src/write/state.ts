@@ -24,6 +24,8 @@ interface BuildState {
   listings: Array<[string, 'yaml' | 'all', string]>;
   manifestSha: string;
   hosts: number;
+  /** Per host id ('' for the inventory-wide files): what its files were rendered from (groupFingerprint). */
+  fingerprints?: Record<string, string>;
 }
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -81,7 +83,7 @@ export interface BuildInputs {
 }
 
 /** Records a finished full build. Best effort: without it the next build merely does the full work. */
-export function saveBuildState(outDir: string, inventory: string, overlays: string[], inputs: BuildInputs, hosts: number): void {
+export function saveBuildState(outDir: string, inventory: string, overlays: string[], inputs: BuildInputs, hosts: number, fingerprints?: Map<string, string>): void {
   const file = statePath(outDir);
   try {
     const manifestText = readFileSync(path.join(outDir, 'manifest.json'));
@@ -92,11 +94,29 @@ export function saveBuildState(outDir: string, inventory: string, overlays: stri
       listings: inputs.listings.map(([dir, kind]) => [dir, kind, listingSha(listing(dir, kind))]),
       manifestSha: sha(manifestText),
       hosts,
+      fingerprints: fingerprints ? Object.fromEntries(fingerprints) : undefined,
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
   } catch {
     rmSync(file, { force: true });
+  }
+}
+
+/**
+ * The render fingerprints of the last full build, when the same netgen built them into the same place and
+ * out/ still holds exactly that build's manifest (`manifestSha`, as the writer read it under the output
+ * lock, after recovering any interrupted write). The files themselves are checked one by one as they are kept.
+ */
+export function previousFingerprints(outDir: string, inventory: string, overlays: string[], manifestSha: string | undefined): Map<string, string> | undefined {
+  if (!manifestSha) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(statePath(outDir), 'utf8')) as BuildState;
+    if (state.version !== VERSION || !state.fingerprints || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
+    if (state.manifestSha !== manifestSha) return undefined;
+    return new Map(Object.entries(state.fingerprints));
+  } catch {
+    return undefined;
   }
 }
 

@@ -60,13 +60,27 @@ export function listFiles(dir: string, prefix = '', out: string[] = []): string[
   return out;
 }
 
-/** path → {sha256, mode} of a manifest.json text; undefined when absent or unreadable. */
-export function manifestIndex(text: string | undefined): Map<string, { sha256: string; mode: string }> | undefined {
+interface PreviousEntry {
+  sha256: string;
+  mode: string;
+  size?: number;
+}
+
+/** path → {sha256, mode, size} of a manifest.json text; undefined when absent or unreadable. */
+export function manifestIndex(text: string | undefined): Map<string, PreviousEntry> | undefined {
   if (text === undefined) return undefined;
   try {
-    const files = (JSON.parse(text) as { files?: Array<{ path: string; sha256: string; mode: string }> }).files;
+    const files = (JSON.parse(text) as { files?: Array<{ path: string } & PreviousEntry> }).files;
     if (!Array.isArray(files)) return undefined;
-    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode }]));
+    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode, size: e.size }]));
+  } catch {
+    return undefined;
+  }
+}
+
+function readBytesIfFile(p: string): Buffer | undefined {
+  try {
+    return readFileSync(p);
   } catch {
     return undefined;
   }
@@ -87,13 +101,15 @@ export class TreeWriter {
   private readonly base: string;
   private readonly staging: string;
   private readonly existing: Set<string>;
-  private readonly previous: Map<string, { sha256: string; mode: string }> | undefined;
+  private readonly previous: Map<string, PreviousEntry> | undefined;
   private readonly existed: boolean;
   private readonly madeDirs = new Set<string>();
   private readonly seen = new Set<string>();
   private readonly unchanged: string[] = [];
   private readonly written: string[] = [];
   private stagingMade = false;
+  /** sha256 of the manifest.json the output held when this writer started (under the output lock). */
+  readonly previousManifestSha: string | undefined;
 
   constructor(private readonly finalDir: string) {
     this.parent = path.dirname(finalDir);
@@ -103,7 +119,9 @@ export class TreeWriter {
     if (existsSync(finalDir) && lstatSync(finalDir).isSymbolicLink()) throw new WriteError('NG9004', `refusing to write through the symbolic link ${finalDir}`);
     this.existed = existsSync(finalDir);
     this.existing = new Set(this.existed ? listFiles(finalDir) : []);
-    this.previous = manifestIndex(readIfFile(path.join(finalDir, 'manifest.json')));
+    const manifest = readBytesIfFile(path.join(finalDir, 'manifest.json'));
+    this.previousManifestSha = manifest && createHash('sha256').update(manifest).digest('hex');
+    this.previous = manifestIndex(manifest?.toString('utf8'));
     rmSync(this.staging, { recursive: true, force: true });
   }
 
@@ -127,6 +145,27 @@ export class TreeWriter {
       this.abandon();
       throw writeFailure(e, 'cannot write the output tree');
     }
+  }
+
+  /**
+   * Keeps the file the last build wrote, without its content (the caller proved it would be the same):
+   * it must still be on disk as the previous manifest recorded it, a regular file of that size and mode.
+   * Returns its manifest hash and size, or undefined when the caller has to render it after all.
+   */
+  keep(rel: string, mode: number): { sha256: string; size: number } | undefined {
+    assertSafeRelativePath(rel);
+    const was = this.previous?.get(rel);
+    if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.existing.has(rel)) return undefined;
+    let st;
+    try {
+      st = lstatSync(path.join(this.finalDir, rel));
+    } catch {
+      return undefined;
+    }
+    if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== was.size) return undefined;
+    this.seen.add(rel);
+    this.unchanged.push(rel);
+    return { sha256: was.sha256, size: was.size };
   }
 
   /** Written to staging while hashed; dropped again when the file on disk has the same bytes. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import { acquireLock, diffTree, recoverInterruptedWrite, TreeWriter } from '../../write/writer.js';
-import { forgetBuildState, saveBuildState, upToDate } from '../../write/state.js';
+import { forgetBuildState, previousFingerprints, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
 import { manifestJson } from '../../render/render.js';
 import { HostSelection } from '../host-selection.js';
@@ -94,13 +94,23 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   // waits for (or blocks) another build.
   let release: (() => void) | undefined;
   let writer: TreeWriter | undefined;
+  // The last build's render fingerprints, read once the lock is held: they must describe the tree this
+  // writer found, not one another build has replaced since.
+  let previous: Map<string, string> | undefined;
   const open = (): TreeWriter => {
     release = acquireLock(lockFileFor(outDir));
     recoverInterruptedWrite(finalDir);
-    return (writer = new TreeWriter(finalDir));
+    writer = new TreeWriter(finalDir);
+    previous = previousFingerprints(finalDir, inventory, flags.templates ?? [], writer.previousManifestSha);
+    return writer;
   };
   try {
-    const r = await compile(inventory, { templateOverlays: flags.templates, sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha) });
+    const r = await compile(inventory, {
+      templateOverlays: flags.templates,
+      sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha),
+      fingerprint: true,
+      reuse: { fingerprint: (group) => (writer ?? open(), previous?.get(group)), keep: (p, mode) => (writer ?? open()).keep(p, mode) },
+    });
     const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
     if (errors || !r.lock || !r.inputs || !writer) {
       writer?.abandon();
@@ -109,7 +119,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     const result = (writer as TreeWriter).finish();
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
     const hosts = r.model?.hosts.length ?? 0;
-    saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts);
+    saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts, r.fingerprints);
     r.timings.mark('write');
     summary(outDir, flags, result, hosts, (performance.now() - started) / 1000);
     printTimings(flags, r.timings.ms);

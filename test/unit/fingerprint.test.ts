@@ -1,0 +1,110 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile, type CompileOptions } from '../../src/pipeline/compile.js';
+import { planGlobal, planHost } from '../../src/plan/plan.js';
+import { emitters } from '../../src/render/emitters/index.js';
+import { EXAMPLES, inventoryPath } from '../helpers/paths.js';
+
+/** Throws at the first value JSON cannot express exactly (what a render fingerprint would miss). */
+function assertPlain(v: unknown, where: string): void {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || v === undefined) return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`${where}: ${v}`);
+    return;
+  }
+  if (typeof v !== 'object') throw new Error(`${where}: a ${typeof v}`);
+  if (Array.isArray(v)) return v.forEach((x, i) => assertPlain(x, `${where}[${i}]`));
+  const proto = Object.getPrototypeOf(v) as object | null;
+  if (proto !== Object.prototype && proto !== null) throw new Error(`${where}: a ${(v as object).constructor?.name ?? 'non-plain object'}`);
+  for (const [k, x] of Object.entries(v)) assertPlain(x, `${where}.${k}`);
+  if (Object.getOwnPropertyNames(v).length !== Object.keys(v).length) throw new Error(`${where}: non-enumerable properties`);
+}
+
+interface Emitted {
+  content: string;
+  sha256?: string;
+  mode: number;
+}
+
+async function compileInto(inventory: string, opts: CompileOptions = {}) {
+  const files = new Map<string, Emitted>();
+  const r = await compile(inventory, { ...opts, sink: (p, content, mode, sha256) => files.set(p, { content: typeof content === 'string' ? content : [...content].join(''), mode, sha256 }) });
+  expect(r.bag.hasErrors).toBe(false);
+  return { r, files };
+}
+
+describe('render fingerprints', () => {
+  beforeAll(() => Promise.all(emitters.map((e) => e.prepare?.())));
+
+  it.each(EXAMPLES)('every context planned for %s is plain JSON data', async (example) => {
+    const r = await compile(inventoryPath(example), { validateOnly: true });
+    const model = r.model!;
+    for (const h of model.hosts) for (const p of planHost(h, model, emitters)) assertPlain(p.context, `${p.path} (${p.template})`);
+    for (const p of planGlobal(model, emitters)) assertPlain(p.context, `${p.path} (${p.template})`);
+  });
+
+  describe('reuse', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-fp-'));
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+    const inv = path.join(tmp, 'stretched-sites.yaml');
+    cpSync(inventoryPath('stretched-sites'), inv);
+    cpSync(inventoryPath('stretched-sites').replace(/\.yaml$/, '.lock.yaml'), inv.replace(/\.yaml$/, '.lock.yaml'));
+
+    it('keeps the files of unchanged hosts, renders the changed host, and ends with the manifest a full build makes', async () => {
+      const first = await compileInto(inv, { fingerprint: true });
+      const fingerprints = first.r.fingerprints!;
+      const hosts = first.r.model!.hosts.map((h) => h.id);
+      expect([...fingerprints.keys()].sort()).toEqual(['', ...hosts].sort());
+
+      // One interface description of one host changes: that host's files differ, no other host's do.
+      const text = readFileSync(inv, 'utf8');
+      expect(text).toContain('description: provider trunk }');
+      writeFileSync(inv, text.replace('description: provider trunk }', 'description: provider trunk two }'));
+      const kept: string[] = [];
+      const second = await compileInto(inv, {
+        fingerprint: true,
+        reuse: {
+          fingerprint: (group) => fingerprints.get(group),
+          keep: (p) => {
+            kept.push(p);
+            const was = first.r.manifest!.find((e) => e.path === p)!;
+            return { sha256: was.sha256, size: was.size };
+          },
+        },
+      });
+      const full = await compileInto(inv);
+      expect(second.r.manifest).toEqual(full.r.manifest);
+      for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
+
+      const changed = hosts.filter((h) => second.r.fingerprints!.get(h) !== fingerprints.get(h));
+      expect(changed).toHaveLength(1);
+      const ofHost = (p: string, h: string) => p.startsWith(`${h}/`);
+      // Every file of every unchanged host was kept, not rendered; the changed host was rendered whole.
+      for (const e of full.r.manifest!) {
+        const owner = hosts.find((h) => ofHost(e.path, h));
+        if (owner && owner !== changed[0]) expect(kept, e.path).toContain(e.path);
+        if (owner === changed[0]) expect(second.files.has(e.path), e.path).toBe(true);
+      }
+      expect(kept.some((p) => ofHost(p, changed[0]))).toBe(false);
+    });
+
+    it('renders a file after all when the writer cannot keep it', async () => {
+      const first = await compileInto(inv, { fingerprint: true });
+      const victim = first.r.manifest!.find((e) => e.host !== undefined)!.path;
+      const second = await compileInto(inv, {
+        reuse: {
+          fingerprint: (group) => first.r.fingerprints!.get(group),
+          keep: (p) => {
+            if (p === victim) return undefined;
+            const was = first.r.manifest!.find((e) => e.path === p)!;
+            return { sha256: was.sha256, size: was.size };
+          },
+        },
+      });
+      expect(second.files.get(victim)?.content).toBe(first.files.get(victim)!.content);
+      expect(second.r.manifest).toEqual(first.r.manifest);
+    });
+  });
+});
