@@ -9,7 +9,8 @@ import type { PlannedFile } from '../plan/artifact.js';
 import { planGlobal, planHost } from '../plan/plan.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
-import { groupFingerprint, manifestChunks, manifestEntry, manifestJson, renderOne, TemplateRenderError } from '../render/render.js';
+import { manifestChunks, manifestEntry, manifestJson, ManifestList } from '../render/manifest.js';
+import { groupFingerprint, renderOne, TemplateRenderError } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
@@ -123,7 +124,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   await Promise.all(emitters.map((e) => e.prepare?.()));
   const files = opts.sink ? undefined : new Map<string, OutputFile>();
   const emit = opts.sink ?? ((p: string, content: string, mode: number, _sha256?: string) => void files!.set(p, { content, mode }));
-  const manifest: ManifestEntry[] = [];
+  const manifest = new ManifestList();
   // Bundled templates belong to netgen's code (the caller's reuse is keyed by it); overlays and the
   // header's source name are keyed here.
   const renderKey = opts.fingerprint || opts.reuse ? overlayKey(source, overlayFiles) : '';
@@ -136,11 +137,11 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     for (const p of planned) {
       const kept = reuse?.keep(p.path, p.mode ?? 0o644);
       if (kept) {
-        manifest.push(manifestEntry(p, kept.sha256, kept.size));
+        manifest.add(manifestEntry(p, kept.sha256, kept.size));
         continue;
       }
       const r = renderOne(p, engine);
-      manifest.push(r.entry);
+      manifest.add(r.entry);
       // With a sink, emitting is writing: its time is the write stage's.
       if (opts.sink) timings.mark('render', true);
       emit(p.path, r.content, r.mode, r.entry.sha256);
@@ -165,11 +166,13 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     }
     throw e;
   }
-  manifest.sort((a, b) => (a.path < b.path ? -1 : 1));
-  if (opts.sink) opts.sink('manifest.json', manifestChunks(source, manifest), 0o644);
-  else files!.set('manifest.json', { content: manifestJson(source, manifest), mode: 0o644 });
+  manifest.sort();
+  if (opts.sink) opts.sink('manifest.json', manifestChunks(source, manifest.entries()), 0o644);
+  else files!.set('manifest.json', { content: manifestJson(source, manifest.entries()), mode: 0o644 });
   timings.mark('render');
-  return { bag, loaded, model, files, manifest, lock: lockInfo, inputs, fingerprints, timings };
+  // Streamed builds get no entry list back: the writer has the manifest, and the list is the largest
+  // thing a big build would otherwise hold on to.
+  return { bag, loaded, model, files, manifest: opts.sink ? undefined : manifest.toArray(), lock: lockInfo, inputs, fingerprints, timings };
 }
 
 function overlayKey(source: string, overlayFiles: string[]): string {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type CompileOptions } from '../../src/pipeline/compile.js';
 import { planGlobal, planHost } from '../../src/plan/plan.js';
 import { emitters } from '../../src/render/emitters/index.js';
+import type { ManifestEntry } from '../../src/write/writer.js';
 import { EXAMPLES, inventoryPath } from '../helpers/paths.js';
 
 /** Throws at the first value JSON cannot express exactly (what a render fingerprint would miss). */
@@ -32,7 +33,8 @@ async function compileInto(inventory: string, opts: CompileOptions = {}) {
   const files = new Map<string, Emitted>();
   const r = await compile(inventory, { ...opts, sink: (p, content, mode, sha256) => files.set(p, { content: typeof content === 'string' ? content : [...content].join(''), mode, sha256 }) });
   expect(r.bag.hasErrors).toBe(false);
-  return { r, files };
+  const manifest = (JSON.parse(files.get('manifest.json')!.content) as { files: ManifestEntry[] }).files;
+  return { r, files, manifest };
 }
 
 describe('render fingerprints', () => {
@@ -69,20 +71,20 @@ describe('render fingerprints', () => {
           fingerprint: (group) => fingerprints.get(group),
           keep: (p) => {
             kept.push(p);
-            const was = first.r.manifest!.find((e) => e.path === p)!;
+            const was = first.manifest.find((e) => e.path === p)!;
             return { sha256: was.sha256, size: was.size };
           },
         },
       });
       const full = await compileInto(inv);
-      expect(second.r.manifest).toEqual(full.r.manifest);
+      expect(second.manifest).toEqual(full.manifest);
       for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
 
       const changed = hosts.filter((h) => second.r.fingerprints!.get(h) !== fingerprints.get(h));
       expect(changed).toHaveLength(1);
       const ofHost = (p: string, h: string) => p.startsWith(`${h}/`);
       // Every file of every unchanged host was kept, not rendered; the changed host was rendered whole.
-      for (const e of full.r.manifest!) {
+      for (const e of full.manifest) {
         const owner = hosts.find((h) => ofHost(e.path, h));
         if (owner && owner !== changed[0]) expect(kept, e.path).toContain(e.path);
         if (owner === changed[0]) expect(second.files.has(e.path), e.path).toBe(true);
@@ -92,19 +94,19 @@ describe('render fingerprints', () => {
 
     it('renders a file after all when the writer cannot keep it', async () => {
       const first = await compileInto(inv, { fingerprint: true });
-      const victim = first.r.manifest!.find((e) => e.host !== undefined)!.path;
+      const victim = first.manifest.find((e) => e.host !== undefined)!.path;
       const second = await compileInto(inv, {
         reuse: {
           fingerprint: (group) => first.r.fingerprints!.get(group),
           keep: (p) => {
             if (p === victim) return undefined;
-            const was = first.r.manifest!.find((e) => e.path === p)!;
+            const was = first.manifest.find((e) => e.path === p)!;
             return { sha256: was.sha256, size: was.size };
           },
         },
       });
       expect(second.files.get(victim)?.content).toBe(first.files.get(victim)!.content);
-      expect(second.r.manifest).toEqual(first.r.manifest);
+      expect(second.manifest).toEqual(first.manifest);
     });
   });
 });

@@ -5,7 +5,7 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import { acquireLock, diffTree, recoverInterruptedWrite, TreeWriter } from '../../write/writer.js';
 import { forgetBuildState, previousFingerprints, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
-import { manifestJson } from '../../render/render.js';
+import { manifestJson } from '../../render/manifest.js';
 import { HostSelection } from '../host-selection.js';
 import { watchBuild } from './watch.js';
 import { findInventories } from '../inventories.js';
