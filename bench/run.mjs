@@ -3,6 +3,7 @@
 // bench/results.json. See bench/README.md. Environment:
 //   BENCH_SIZES=10,100,1000,10000  host counts     BENCH_RUNS=5   runs per measurement (≤ 2 at 10,000)
 //   BENCH_DIR=/tmp/...             scratch dir      BENCH_NETPLAN=1000  VLANs/bridges for netplan (0: skip)
+//   BENCH_MERGE=1                  keep the sizes of bench/results.json that this run does not measure
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,8 +17,12 @@ const FLOOR = path.join(ROOT, 'bench/floor.mjs');
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000,10000').split(',').map(Number).filter((n) => n > 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NETPLAN_N = Number(process.env.BENCH_NETPLAN ?? 1000);
+const MERGE = process.env.BENCH_MERGE === '1';
+const RESULTS = path.join(ROOT, 'bench/results.json');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'netgen-bench-'));
+const scratch = process.env.BENCH_DIR ?? os.tmpdir();
+mkdirSync(scratch, { recursive: true });
+const work = mkdtempSync(path.join(scratch, 'netgen-bench-'));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -188,7 +193,14 @@ try {
     sizes: sizes.map(({ build_min_s, ...r }) => r),
     netplan: np ? { units: np.units, netgen_s: np.netgen_s, netgen_noop_s: np.netgen_noop_s, netplan_s: np.netplan_s } : null,
   };
-  writeFileSync(path.join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (MERGE && existsSync(RESULTS)) {
+    // Sizes (and the netplan comparison) not measured in this run are kept from the last results.
+    const last = JSON.parse(readFileSync(RESULTS, 'utf8'));
+    const measured = new Set(results.sizes.map((r) => r.hosts));
+    results.sizes = [...results.sizes, ...(last.sizes ?? []).filter((r) => !measured.has(r.hosts))].sort((a, b) => a.hosts - b.hosts);
+    results.netplan ??= last.netplan ?? null;
+  }
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${table(sizes)}\n(stage columns in seconds; noop/change as % of a full build)\n`);
   const at = (h) => sizes.find((s) => s.hosts === h);
   if (at(1000) && at(10000)) {

@@ -74,11 +74,12 @@ export function mask(family: Family, prefix: number): bigint {
 
 /**
  * Every stage parses the same prefixes again (validation, resolve, nftables, FRR, docs), and tenants
- * share their CIDRs across hosts: parsed values are kept, frozen, per text. Bounded so a huge inventory
- * cannot grow it without limit.
+ * share their CIDRs across hosts: parsed values are kept, frozen, per text. Small and cleared when
+ * full: repeats are near in time (one host's files, one tenant's hosts), and at 10,000 hosts an
+ * unbounded cache of every unique address held 130 MB.
  */
 const parsed = [new Map<string, Cidr | null>(), new Map<string, Cidr | null>()];
-const PARSED_MAX = 1 << 18;
+const PARSED_MAX = 1 << 15;
 
 /** Parses "addr/len"; with `defaultPrefix` a bare address is accepted as a host route. */
 export function parseCidr(text: string, defaultPrefix = false): Cidr | undefined {

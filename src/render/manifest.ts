@@ -32,7 +32,8 @@ export class ManifestList {
 
   add(e: ManifestEntry): void {
     const raw = Buffer.from(e.sha256, 'hex').toString('latin1');
-    this.packed.push(`${e.path}\0${e.kind}\0${e.site ?? ''}\0${e.host ?? ''}\0${e.size}\0${e.mode}\0${raw}`);
+    // join, not a template literal: that would be a tree of concatenation nodes, four times the size.
+    this.packed.push([e.path, e.kind, e.site ?? '', e.host ?? '', e.size, e.mode, raw].join('\0'));
   }
 
   sort(): void {
