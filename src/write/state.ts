@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
+import { manifestEntries } from './manifest-index.js';
 import { listFiles } from './tree-writer.js';
 
 /**
@@ -154,10 +155,10 @@ export function upToDate(outDir: string, inventory: string, overlays: string[]):
     return undefined;
   }
   if (sha(manifestText) !== state.manifestSha) return undefined;
-  const entries = (JSON.parse(manifestText.toString('utf8')) as { files: Array<{ path: string; mode: string; size?: number }> }).files;
   const onDisk = listFiles(outDir);
-  if (onDisk.length !== entries.length + 1) return undefined;
-  for (const e of entries) {
+  let count = 0;
+  for (const e of manifestEntries(manifestText.toString('utf8'))) {
+    count++;
     if (e.size === undefined) return undefined;
     let st;
     try {
@@ -167,5 +168,6 @@ export function upToDate(outDir: string, inventory: string, overlays: string[]):
     }
     if (!st.isFile() || st.size !== e.size || (st.mode & 0o777).toString(8).padStart(4, '0') !== e.mode) return undefined;
   }
+  if (onDisk.length !== count + 1) return undefined;
   return { files: onDisk.length, hosts: state.hosts };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
+import { ManifestIndex } from './manifest-index.js';
 
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
@@ -60,24 +61,6 @@ export function listFiles(dir: string, prefix = '', out: string[] = []): string[
   return out;
 }
 
-interface PreviousEntry {
-  sha256: string;
-  mode: string;
-  size?: number;
-}
-
-/** path → {sha256, mode, size} of a manifest.json text; undefined when absent or unreadable. */
-export function manifestIndex(text: string | undefined): Map<string, PreviousEntry> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const files = (JSON.parse(text) as { files?: Array<{ path: string } & PreviousEntry> }).files;
-    if (!Array.isArray(files)) return undefined;
-    return new Map(files.map((e) => [e.path, { sha256: e.sha256, mode: e.mode, size: e.size }]));
-  } catch {
-    return undefined;
-  }
-}
-
 function readBytesIfFile(p: string): Buffer | undefined {
   try {
     return readFileSync(p);
@@ -101,7 +84,7 @@ export class TreeWriter {
   private readonly base: string;
   private readonly staging: string;
   private readonly existing: Set<string>;
-  private readonly previous: Map<string, PreviousEntry> | undefined;
+  private readonly previous: ManifestIndex | undefined;
   private readonly existed: boolean;
   private readonly madeDirs = new Set<string>();
   private readonly seen = new Set<string>();
@@ -121,7 +104,7 @@ export class TreeWriter {
     this.existing = new Set(this.existed ? listFiles(finalDir) : []);
     const manifest = readBytesIfFile(path.join(finalDir, 'manifest.json'));
     this.previousManifestSha = manifest && createHash('sha256').update(manifest).digest('hex');
-    this.previous = manifestIndex(manifest?.toString('utf8'));
+    this.previous = ManifestIndex.parse(manifest?.toString('utf8'));
     rmSync(this.staging, { recursive: true, force: true });
   }
 

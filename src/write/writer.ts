@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertSafeRelativePath, listFiles, manifestIndex, readIfFile, recoverInterruptedWrite, TreeWriter, WriteError } from './tree-writer.js';
+import { ManifestIndex } from './manifest-index.js';
+import { assertSafeRelativePath, listFiles, readIfFile, recoverInterruptedWrite, TreeWriter, WriteError } from './tree-writer.js';
 
 export { assertSafeRelativePath, recoverInterruptedWrite, TreeWriter, WriteError };
 
@@ -132,7 +133,7 @@ export function diffTree(finalDir: string, files: Map<string, OutputFile>): Diff
  * trusting the hashes of the new manifest.json where the old one has the same.
  */
 export function writeTree(finalDir: string, files: Map<string, OutputFile>): WriteResult {
-  const hashes = manifestIndex(files.get('manifest.json')?.content);
+  const hashes = ManifestIndex.parse(files.get('manifest.json')?.content);
   const writer = new TreeWriter(finalDir);
   for (const [rel, f] of [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) writer.add(rel, f.content, f.mode, hashes?.get(rel)?.sha256);
   return writer.finish();

@@ -1,0 +1,85 @@
+/** What a previous manifest.json says about one file. */
+export interface PreviousEntry {
+  sha256: string;
+  mode: string;
+  size?: number;
+}
+
+const SHA_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The entries of a manifest.json text. netgen writes one entry per line, and they are parsed a line at a
+ * time: at 10,000 hosts one JSON.parse of the whole text held 300 MB of objects at once. Any other
+ * layout (an older netgen, a hand edit) is parsed whole; unreadable text yields nothing.
+ */
+export function* manifestEntries(text: string): Generator<{ path: string } & PreviousEntry> {
+  const head = '\n  "files": [\n';
+  const start = text.indexOf(head);
+  let yielded = 0;
+  if (start >= 0) {
+    for (let at = start + head.length; ; ) {
+      const end = text.indexOf('\n', at);
+      const line = end < 0 ? '' : text.slice(at, end);
+      at = end + 1;
+      if (line === '  ]') return;
+      const e = parseLine(line.endsWith(',') ? line.slice(0, -1) : line);
+      // Not netgen's layout: parse the whole text, unless entries were already read (then the rest
+      // is damaged, and its files are simply not known).
+      if (!e) {
+        if (yielded) return;
+        break;
+      }
+      yielded++;
+      yield e;
+    }
+  }
+  let files: unknown;
+  try {
+    files = (JSON.parse(text) as { files?: unknown }).files;
+  } catch {
+    return;
+  }
+  if (Array.isArray(files)) for (const e of files) if (isEntry(e)) yield e;
+}
+
+function parseLine(line: string): ({ path: string } & PreviousEntry) | undefined {
+  try {
+    const e: unknown = JSON.parse(line);
+    return isEntry(e) ? { path: e.path, sha256: e.sha256, mode: e.mode, size: e.size } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isEntry(e: unknown): e is { path: string } & PreviousEntry {
+  const x = e as Record<string, unknown> | null;
+  return !!x && typeof x.path === 'string' && typeof x.sha256 === 'string' && typeof x.mode === 'string' && (x.size === undefined || typeof x.size === 'number');
+}
+
+/**
+ * path → entry of a previous manifest, packed into one short string per file (the raw hash, mode and
+ * size): the writer holds it for the whole build, and at 10,000 hosts an object per entry was 200 MB.
+ */
+export class ManifestIndex {
+  private readonly packed = new Map<string, string>();
+
+  /** undefined when there is no manifest or it cannot be read. */
+  static parse(text: string | undefined): ManifestIndex | undefined {
+    if (text === undefined) return undefined;
+    const index = new ManifestIndex();
+    let any = false;
+    for (const e of manifestEntries(text)) {
+      any = true;
+      if (!SHA_HEX.test(e.sha256)) continue; // unknown hash: the file is compared by content
+      index.packed.set(e.path, [Buffer.from(e.sha256, 'hex').toString('latin1'), e.mode, e.size ?? ''].join('\0'));
+    }
+    return any || /"files": \[\s*\]/.test(text) ? index : undefined;
+  }
+
+  get(path: string): PreviousEntry | undefined {
+    const v = this.packed.get(path);
+    if (v === undefined) return undefined;
+    const [mode, size] = v.slice(33).split('\0');
+    return { sha256: Buffer.from(v.slice(0, 32), 'latin1').toString('hex'), mode, size: size === '' ? undefined : Number(size) };
+  }
+}

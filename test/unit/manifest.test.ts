@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { manifestJson, ManifestList } from '../../src/render/manifest.js';
+import { ManifestIndex, manifestEntries } from '../../src/write/manifest-index.js';
+import type { ManifestEntry } from '../../src/write/writer.js';
+
+const sha = (c: string) => c.repeat(64);
+const entries: ManifestEntry[] = [
+  { path: 'ansible/inventory.yml', kind: 'ansible', sha256: sha('a'), size: 10, mode: '0644' },
+  { path: 'dc1/n1/etc/x.sh', kind: 'netns', site: 'dc1', host: 'n1', sha256: sha('0'), size: 0, mode: '0755' },
+  { path: 'dc1/n1-b/etc/y.conf', kind: 'frr', site: 'dc1', host: 'n1-b', sha256: sha('f'), size: 123456, mode: '0640' },
+];
+
+describe('manifest', () => {
+  it('packs entries and gives them back sorted by path, whatever the raw hash bytes', () => {
+    const list = new ManifestList();
+    for (const e of [...entries].reverse()) list.add(e);
+    list.add({ path: 'dc1/n1/a', kind: 'networkd', site: 'dc1', host: 'n1', sha256: '00ff'.repeat(16), size: 1, mode: '0644' });
+    list.sort();
+    const back = list.toArray();
+    expect(back.map((e) => e.path)).toEqual(['ansible/inventory.yml', 'dc1/n1-b/etc/y.conf', 'dc1/n1/a', 'dc1/n1/etc/x.sh']);
+    expect(back.find((e) => e.path === 'dc1/n1/a')!.sha256).toBe('00ff'.repeat(16));
+    expect(back.filter((e) => e.path !== 'dc1/n1/a')).toEqual([entries[0], entries[2], entries[1]]);
+  });
+
+  it('is one line per file, valid JSON, read back line by line', () => {
+    const text = manifestJson('x.yaml', entries);
+    expect(text.split('\n').filter((l) => l.startsWith('    {"path":'))).toHaveLength(3);
+    expect(JSON.parse(text).files).toEqual(entries.map((e) => JSON.parse(JSON.stringify(e))));
+    expect([...manifestEntries(text)].map((e) => e.path)).toEqual(entries.map((e) => e.path));
+    expect(ManifestIndex.parse(text)!.get('dc1/n1-b/etc/y.conf')).toEqual({ sha256: sha('f'), mode: '0640', size: 123456 });
+    expect(ManifestIndex.parse(manifestJson('x.yaml', []))).toBeDefined();
+  });
+
+  it('reads any other JSON layout whole, and stops at a damaged line', () => {
+    const pretty = JSON.stringify({ generator: 'netgen', files: entries }, null, 2);
+    expect([...manifestEntries(pretty)].map((e) => e.path)).toEqual(entries.map((e) => e.path));
+    const lines = manifestJson('x.yaml', entries).split('\n');
+    const damaged = [...lines.slice(0, 6), '    {"path": broken', ...lines.slice(7)].join('\n');
+    expect([...manifestEntries(damaged)].map((e) => e.path)).toEqual(['ansible/inventory.yml']);
+    expect(ManifestIndex.parse('not json')).toBeUndefined();
+    expect(ManifestIndex.parse(undefined)).toBeUndefined();
+    // A hash that is not 64 hex digits is not trusted: that file is compared by its bytes.
+    const odd = manifestJson('x.yaml', [{ ...entries[0], sha256: 'xyz' }]);
+    expect(ManifestIndex.parse(odd)!.get(entries[0].path)).toBeUndefined();
+  });
+});
