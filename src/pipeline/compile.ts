@@ -89,7 +89,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const loaded = await loadInventory(inventoryPath, bag);
   timings.mark('load');
   if (!loaded || bag.hasErrors) return { bag, loaded, timings };
-  const ok = checkSchema(loaded.data, loaded.locator, bag);
+  const ok = await checkSchema(loaded.data, loaded.locator, bag);
   timings.mark('validate');
   if (!ok) return { bag, loaded, timings };
   const input = loaded.data as InventoryInput;

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { JsonPath } from '../load/source.js';
 import type { IfAddress, Link, LinkKind, LinkOwner } from '../model/types.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
-import { LINK_MAP_KEYS, type Bond, type Bridge, type linkMaps, type Macvlan, type Nic, type Veth, type Vlan, type Vxlan } from '../schema/links.js';
+import type { Bond, Bridge, linkMaps, Macvlan, Nic, Veth, Vlan, Vxlan } from '../schema/links.js';
 import type { ResolveContext } from './context.js';
 import { parseRoute, parseRules, type TableScope } from './routing.js';
 
@@ -11,7 +11,8 @@ type LinkCommonInput = Static<typeof Nic>;
 type AnyLinkInput = LinkCommonInput & Partial<Static<typeof Bond> & Static<typeof Vlan> & Static<typeof Bridge> & Static<typeof Vxlan> & Static<typeof Macvlan> & Static<typeof Veth>>;
 type LinkMapsInput = { [K in keyof typeof linkMaps]?: Record<string, Record<string, unknown>> };
 
-const KIND_OF: Record<(typeof LINK_MAP_KEYS)[number], LinkKind> = {
+/** Every link map of the schema (the type makes it complete), in the schema's order. */
+const KIND_OF: Record<keyof typeof linkMaps, LinkKind> = {
   nics: 'nic',
   bonds: 'bond',
   vlans: 'vlan',
@@ -21,6 +22,8 @@ const KIND_OF: Record<(typeof LINK_MAP_KEYS)[number], LinkKind> = {
   veths: 'veth',
   taps: 'tap',
 };
+// Not imported from the schema module: that would load TypeBox on every build.
+const LINK_MAP_KEYS = Object.keys(KIND_OF) as Array<keyof typeof linkMaps>;
 
 export function parseIfAddresses(single: string | undefined, list: string[] | undefined, path: JsonPath, shared: Set<string>): IfAddress[] {
   const out: IfAddress[] = [];

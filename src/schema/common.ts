@@ -1,11 +1,8 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-/** Hosts, tenants, sites: letters, digits, `-_.`; never anything a shell or config parser treats specially. */
-export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
-/** Interface and namespace names: as above; the 15-byte limit is a semantic check (NG3003) with a better message. */
-export const IFNAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
-/** Free text: one line, no control characters. Quoting per target happens at render time. */
-export const TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+import { IFNAME_PATTERN, NAME_PATTERN, TEXT_PATTERN } from './patterns.js';
+
+export { IFNAME_PATTERN, NAME_PATTERN, TEXT_PATTERN };
 
 export const Name = Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: 'A name: letters, digits, -, _ and .' });
 export const IfName = Type.String({ pattern: IFNAME_PATTERN, maxLength: 64, description: 'A Linux interface name (at most 15 bytes).' });

@@ -3,12 +3,10 @@ import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import standaloneModule from 'ajv/dist/standalone/index.js';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Locator } from '../load/source.js';
-import { TEXT_PATTERN } from '../schema/common.js';
-import { inventorySchemaJson } from '../schema/json.js';
+import { TEXT_PATTERN } from '../schema/patterns.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -23,7 +21,6 @@ const FORMATS = {
 const CACHE_PREFIX = '.inventory-validator-';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const requireHere = createRequire(import.meta.url);
-const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, v: ValidateFunction) => string;
 
 /**
  * Compiling the inventory schema costs about half a second, on every run. So the first run writes
@@ -31,26 +28,42 @@ const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).d
  * and the options) and later runs load that instead. When the directory is not writable, or the
  * cache is unreadable, the validator is compiled in memory as before: same checks, same errors.
  */
-function getValidator(verbose: boolean): ValidateFunction {
+async function getValidator(verbose: boolean): Promise<ValidateFunction> {
   const known = validators.get(verbose);
   if (known) return known;
-  const options = { allErrors: true, strict: false, verbose };
-  const schema = inventorySchemaJson();
-  const ajvVersion = (requireHere('ajv/package.json') as { version: string }).version;
-  const key = createHash('sha256').update(`${ajvVersion}\0${JSON.stringify(schema)}`).digest('hex').slice(0, 16);
-  const cacheFile = path.join(here, `${CACHE_PREFIX}${key}-${verbose ? 'verbose' : 'lean'}.cjs`);
-  let validator = loadPrecompiled(cacheFile);
+  let validator = loadPrecompiled(cacheFile(verbose));
   if (!validator) {
-    const ajv = new Ajv({ ...options, code: { source: true, formats: _`require(${FORMATS_ID})` } });
+    // Only now the schema definitions, TypeBox and ajv's compiler are loaded: cached runs need none of them.
+    const [{ inventorySchemaJson }, { _, Ajv }, standaloneModule] = await Promise.all([import('../schema/json.js'), import('ajv'), import('ajv/dist/standalone/index.js')]);
+    const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, v: ValidateFunction) => string;
+    const ajv = new Ajv({ ...ajvOptions(verbose), code: { source: true, formats: _`require(${FORMATS_ID})` } });
     for (const [name, def] of Object.entries(FORMATS)) ajv.addFormat(name, def);
-    const compiled = ajv.compile(schema);
+    const compiled = ajv.compile(inventorySchemaJson());
     // Only the built package caches (never src/ when tests run the TypeScript directly).
-    if (path.basename(path.dirname(here)) === 'dist') savePrecompiled(cacheFile, key, () => standaloneCode(ajv, compiled));
+    if (path.basename(path.dirname(here)) === 'dist') savePrecompiled(cacheFile(verbose), cacheKey(), () => standaloneCode(ajv, compiled));
     validator = compiled;
   }
   validators.set(verbose, validator);
   return validator;
 }
+
+const ajvOptions = (verbose: boolean) => ({ allErrors: true, strict: false, verbose });
+
+let key: string | undefined;
+
+/**
+ * The cache key: ajv's version, its options and the bytes of the schema modules. Hashing the modules
+ * rather than the schema they build means a cached run never loads TypeBox (a tenth of a small build).
+ */
+function cacheKey(): string {
+  if (key) return key;
+  const h = createHash('sha256').update(`${(requireHere('ajv/package.json') as { version: string }).version}\0${JSON.stringify([ajvOptions(false), ajvOptions(true)])}\0`);
+  const schemaDir = path.join(here, '../schema');
+  for (const f of readdirSync(schemaDir).filter((n) => /\.(js|ts)$/.test(n)).sort()) h.update(`${f}\0`).update(readFileSync(path.join(schemaDir, f))).update('\0');
+  return (key = h.digest('hex').slice(0, 16));
+}
+
+const cacheFile = (verbose: boolean) => path.join(here, `${CACHE_PREFIX}${cacheKey()}-${verbose ? 'verbose' : 'lean'}.cjs`);
 
 function loadPrecompiled(file: string): ValidateFunction | undefined {
   let code: string;
@@ -111,11 +124,11 @@ function rangeCode(path: (string | number)[]): string {
 }
 
 /** Checks the inventory against the JSON Schema; every violation becomes a positioned diagnostic. */
-export function checkSchema(data: unknown, locator: Locator, bag: DiagnosticBag): boolean {
+export async function checkSchema(data: unknown, locator: Locator, bag: DiagnosticBag): Promise<boolean> {
   // The lean validator decides; only a failing inventory pays for the verbose one, whose errors
   // carry the schema and data that the messages below quote.
-  if (getValidator(false)(data)) return true;
-  const validate = getValidator(true);
+  if ((await getValidator(false))(data)) return true;
+  const validate = await getValidator(true);
   validate(data);
   const errors = validate.errors ?? [];
   // anyOf failures are reported once, as "one of ...", instead of once per branch.
