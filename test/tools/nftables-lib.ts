@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { run } from '../helpers/tools.js';
 
 /**
@@ -32,12 +32,13 @@ let bridgeCt: boolean | undefined;
 export function kernelHasBridgeConntrack(): boolean {
   if (bridgeCt !== undefined) return bridgeCt;
   const ns = makeNetns('probe');
+  const file = `/tmp/ngt-nft-${process.pid}-probe.nft`;
   try {
-    const file = `/tmp/ngt-nft-${process.pid}-probe.nft`;
     writeFileSync(file, 'table bridge probe {\n\tchain c {\n\t\ttype filter hook forward priority filter;\n\t\tct state established accept\n\t}\n}\n');
     bridgeCt = nftIn(ns, ['-c', '-f', file]).status === 0;
   } finally {
     deleteNetns(ns);
+    rmSync(file, { force: true });
   }
   return bridgeCt;
 }
