@@ -18,7 +18,7 @@ import { checkSchema } from '../validate/schema-check.js';
 import { checkModel } from '../validate/semantic.js';
 import type { ManifestEntry, OutputFile } from '../write/writer.js';
 import { progress } from './progress.js';
-import { listFiles } from '../write/tree-writer.js';
+import { listFiles, readIfFile } from '../write/tree-writer.js';
 import type { BuildInputs } from '../write/state.js';
 
 export type Stage = 'load' | 'validate' | 'resolve' | 'plan' | 'render' | 'write';
@@ -109,7 +109,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   for (const e of emitters) e.check?.(model, report);
   timings.mark('validate');
   const lockText = serializeLock(lock, source);
-  const previousText = await readText(lockPath);
+  const previousText = readIfFile(lockPath);
   const lockInfo = { path: lockPath, text: lockText, previousText };
   if (bag.hasErrors || opts.validateOnly) return { bag, loaded, model, lock: lockInfo, timings };
   const overlays = [...(opts.templateOverlays ?? [])];
@@ -179,15 +179,6 @@ function overlayKey(source: string, overlayFiles: string[]): string {
   const h = createHash('sha256').update(`${source}\0`);
   for (const f of overlayFiles) h.update(`${f}\0`).update(readFileSync(f)).update('\0');
   return h.digest('hex');
-}
-
-async function readText(p: string): Promise<string | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return await readFile(p, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 export type { LockData };

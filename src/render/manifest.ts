@@ -1,21 +1,11 @@
 import type { PlannedFile } from '../plan/artifact.js';
+import { modeText, packSha, RAW_SHA_LENGTH, unpackSha } from '../write/manifest-index.js';
 import type { ManifestEntry } from '../write/writer.js';
 
 /** The manifest line of a planned file whose bytes hash to `sha` (rendered now, or kept from the last build). */
 export function manifestEntry(p: PlannedFile, sha: string, size: number): ManifestEntry {
   return { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha, size, mode: modeText(p.mode ?? 0o644) };
 }
-
-const modeTexts = new Map<number, string>();
-
-/** '0644': one shared string per mode, since every manifest entry holds one. */
-export function modeText(mode: number): string {
-  let t = modeTexts.get(mode);
-  if (t === undefined) modeTexts.set(mode, (t = mode.toString(8).padStart(4, '0')));
-  return t;
-}
-
-const SHA_BYTES = 32;
 
 /**
  * The manifest entries of a build, one compact string each (about half the memory of an object with a
@@ -31,7 +21,7 @@ export class ManifestList {
   }
 
   add(e: ManifestEntry): void {
-    const raw = Buffer.from(e.sha256, 'hex').toString('latin1');
+    const raw = packSha(e.sha256);
     // join, not a template literal: that would be a tree of concatenation nodes, four times the size.
     this.packed.push([e.path, e.kind, e.site ?? '', e.host ?? '', e.size, e.mode, raw].join('\0'));
   }
@@ -42,8 +32,8 @@ export class ManifestList {
 
   *entries(): Generator<ManifestEntry> {
     for (const s of this.packed) {
-      const [path, kind, site, host, size, mode] = s.slice(0, -SHA_BYTES - 1).split('\0');
-      const sha256 = Buffer.from(s.slice(-SHA_BYTES), 'latin1').toString('hex');
+      const [path, kind, site, host, size, mode] = s.slice(0, -RAW_SHA_LENGTH - 1).split('\0');
+      const sha256 = unpackSha(s.slice(-RAW_SHA_LENGTH));
       yield { path, kind, site: site || undefined, host: host || undefined, sha256, size: Number(size), mode };
     }
   }

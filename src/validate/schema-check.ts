@@ -24,8 +24,7 @@ const requireHere = createRequire(import.meta.url);
 
 /**
  * Compiling the inventory schema costs about half a second, on every run. So the first run writes
- * ajv's standalone code for it next to this module in dist/ (keyed by a hash of the schema, the ajv version
- * and the options) and later runs load that instead. When the directory is not writable, or the
+ * ajv's standalone code for it next to this module in dist/ (keyed by cacheKey() below) and later runs load that instead. When the directory is not writable, or the
  * cache is unreadable, the validator is compiled in memory as before: same checks, same errors.
  */
 async function getValidator(verbose: boolean): Promise<ValidateFunction> {

@@ -7,6 +7,20 @@ export interface PreviousEntry {
 
 const SHA_HEX = /^[0-9a-f]{64}$/;
 
+const modeTexts = new Map<number, string>();
+
+/** '0644', as the manifest writes modes: one shared string per mode, since every entry holds one. */
+export function modeText(mode: number): string {
+  let t = modeTexts.get(mode);
+  if (t === undefined) modeTexts.set(mode, (t = mode.toString(8).padStart(4, '0')));
+  return t;
+}
+
+/** A hex sha256 as its 32 raw bytes in a one-byte string (half the memory), and back. */
+export const RAW_SHA_LENGTH = 32;
+export const packSha = (hex: string): string => Buffer.from(hex, 'hex').toString('latin1');
+export const unpackSha = (raw: string): string => Buffer.from(raw, 'latin1').toString('hex');
+
 /**
  * The entries of a manifest.json text. netgen writes one entry per line, and they are parsed a line at a
  * time: at 10,000 hosts one JSON.parse of the whole text held 300 MB of objects at once. Any other
@@ -71,7 +85,7 @@ export class ManifestIndex {
     for (const e of manifestEntries(text)) {
       any = true;
       if (!SHA_HEX.test(e.sha256)) continue; // unknown hash: the file is compared by content
-      index.packed.set(e.path, [Buffer.from(e.sha256, 'hex').toString('latin1'), e.mode, e.size ?? ''].join('\0'));
+      index.packed.set(e.path, [packSha(e.sha256), e.mode, e.size ?? ''].join('\0'));
     }
     return any || /"files": \[\s*\]/.test(text) ? index : undefined;
   }
@@ -79,7 +93,7 @@ export class ManifestIndex {
   get(path: string): PreviousEntry | undefined {
     const v = this.packed.get(path);
     if (v === undefined) return undefined;
-    const [mode, size] = v.slice(33).split('\0');
-    return { sha256: Buffer.from(v.slice(0, 32), 'latin1').toString('hex'), mode, size: size === '' ? undefined : Number(size) };
+    const [mode, size] = v.slice(RAW_SHA_LENGTH + 1).split('\0');
+    return { sha256: unpackSha(v.slice(0, RAW_SHA_LENGTH)), mode, size: size === '' ? undefined : Number(size) };
   }
 }

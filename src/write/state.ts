@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
-import { manifestEntries } from './manifest-index.js';
+import { manifestEntries, modeText } from './manifest-index.js';
 import { listFiles } from './tree-writer.js';
 
 /**
@@ -84,18 +84,26 @@ export interface BuildInputs {
 }
 
 /** Records a finished full build. Best effort: without it the next build merely does the full work. */
-export function saveBuildState(outDir: string, inventory: string, overlays: string[], inputs: BuildInputs, hosts: number, fingerprints?: Map<string, string>): void {
+export function saveBuildState(
+  outDir: string,
+  inventory: string,
+  overlays: string[],
+  inputs: BuildInputs,
+  hosts: number,
+  written: { manifestSha?: string; fingerprints?: Map<string, string> } = {},
+): void {
   const file = statePath(outDir);
   try {
-    const manifestText = readFileSync(path.join(outDir, 'manifest.json'));
+    // The writer hashed manifest.json as it streamed it; read it back only when it could not say.
+    const manifestSha = written.manifestSha ?? sha(readFileSync(path.join(outDir, 'manifest.json')));
     const state: BuildState = {
       version: VERSION,
       key: stateKey(inventory, outDir, overlays),
       inputs: [...new Set(inputs.files)].sort().map((p) => [p, fileSha(p)]),
       listings: inputs.listings.map(([dir, kind]) => [dir, kind, listingSha(listing(dir, kind))]),
-      manifestSha: sha(manifestText),
+      manifestSha,
       hosts,
-      fingerprints: fingerprints ? Object.fromEntries(fingerprints) : undefined,
+      fingerprints: written.fingerprints ? Object.fromEntries(written.fingerprints) : undefined,
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
@@ -166,7 +174,7 @@ export function upToDate(outDir: string, inventory: string, overlays: string[]):
     } catch {
       return undefined;
     }
-    if (!st.isFile() || st.size !== e.size || (st.mode & 0o777).toString(8).padStart(4, '0') !== e.mode) return undefined;
+    if (!st.isFile() || st.size !== e.size || modeText(st.mode & 0o777) !== e.mode) return undefined;
   }
   if (onDisk.length !== count + 1) return undefined;
   return { files: onDisk.length, hosts: state.hosts };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
-import { ManifestIndex } from './manifest-index.js';
+import { ManifestIndex, modeText } from './manifest-index.js';
 
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
@@ -70,14 +70,8 @@ function readBytesIfFile(p: string): Buffer | undefined {
 }
 
 export function readIfFile(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readBytesIfFile(p)?.toString('utf8');
 }
-
-const modeText = (mode: number) => mode.toString(8).padStart(4, '0');
 
 export class TreeWriter {
   private readonly parent: string;
@@ -91,6 +85,8 @@ export class TreeWriter {
   private readonly unchanged: string[] = [];
   private readonly written: string[] = [];
   private stagingMade = false;
+  /** sha256 of each file given in pieces (manifest.json), as the new tree holds it. */
+  private readonly streamed = new Map<string, string>();
   /** sha256 of the manifest.json the output held when this writer started (under the output lock). */
   readonly previousManifestSha: string | undefined;
 
@@ -173,10 +169,17 @@ export class TreeWriter {
       this.abandon();
       throw writeFailure(e, 'cannot write the output tree');
     }
-    if (this.existing.has(rel) && sameFile(path.join(this.finalDir, rel), mode, size, hash.digest('hex'))) {
+    const sha = hash.digest('hex');
+    this.streamed.set(rel, sha);
+    if (this.existing.has(rel) && sameFile(path.join(this.finalDir, rel), mode, size, sha)) {
       unlinkSync(target);
       this.unchanged.push(rel);
     } else this.written.push(rel);
+  }
+
+  /** The sha256 of a file that was given in pieces; its bytes are not read back. */
+  streamedSha(rel: string): string | undefined {
+    return this.streamed.get(rel);
   }
 
   private stagingTarget(rel: string): string {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildExample, type Built } from '../helpers/build.js';
 import { EXAMPLES } from '../helpers/paths.js';
@@ -87,6 +90,28 @@ describe('topology of neutron-two-hosts', () => {
       expect(plan).toMatch(/t\d+ --- h0_0/);
     } finally {
       built.cleanup();
+    }
+  });
+});
+
+describe('diagram size limits', () => {
+  it('gives a site with more nodes than a picture can show the DOT source only', async () => {
+    const { generateNetplanPair } = await import('../../bench/generate.mjs');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ngt-docs-big-'));
+    try {
+      // One host, 300 VLANs and 300 bridges: far fewer hosts than the host limit, over the node limit.
+      const inv = path.join(dir, 'big.yaml');
+      writeFileSync(inv, generateNetplanPair(300).inventory);
+      const built = buildExample(inv);
+      try {
+        const docs = built.files('doc').map((d) => d.path);
+        expect(docs).toContain('docs/lab.dot');
+        expect(docs).not.toContain('docs/lab.svg');
+      } finally {
+        built.cleanup();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

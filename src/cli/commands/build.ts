@@ -119,7 +119,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     const result = (writer as TreeWriter).finish();
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
     const hosts = r.model?.hosts.length ?? 0;
-    saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts, r.fingerprints);
+    saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts, { manifestSha: writer.streamedSha('manifest.json'), fingerprints: r.fingerprints });
     r.timings.mark('write');
     summary(outDir, flags, result, hosts, (performance.now() - started) / 1000);
     printTimings(flags, r.timings.ms);
