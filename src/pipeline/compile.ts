@@ -50,6 +50,8 @@ export interface CompileOptions {
    * (the build's streaming writer): memory stays flat in the number of hosts.
    */
   sink?: (path: string, content: string | Iterable<string>, mode: number, sha256?: string) => void;
+  /** Called after each host; a returned promise is awaited before the next (the writer catching up). */
+  pace?: () => Promise<void> | undefined;
   /** Fingerprint each host's planned files (for the next build's `reuse`). */
   fingerprint?: boolean;
   /**
@@ -157,6 +159,11 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     for (const host of hosts) {
       progress.update('rendering hosts', done++, hosts.length);
       produce(planHost(host, model, emitters), host.id);
+      const wait = opts.pace?.();
+      if (wait) {
+        await wait;
+        timings.mark('write', true);
+      }
     }
     produce(planGlobal(model, emitters), '');
   } catch (e) {

@@ -40,11 +40,23 @@ export function renderOne(p: PlannedFile, engine: TemplateEngine): { content: st
 export function groupFingerprint(renderKey: string, planned: PlannedFile[]): string | undefined {
   // One string, one hash update: per-file updates cost more in native calls than the hashing itself.
   let text = renderKey;
+  // Emitters hand one context object to several files (a namespace's up, down and unit; FRR's five
+  // files); it is serialised once and referred to by its first file's index after that.
+  const seen = new Map<object, number>();
   try {
-    for (const p of planned) {
+    planned.forEach((p, i) => {
       text += `\0${p.path}\0${p.kind}\0${p.site ?? ''}\0${p.host ?? ''}\0${p.mode ?? 0o644}\0`;
-      text += p.content !== undefined ? `c${p.content}` : `t${p.template}\0${JSON.stringify(p.context ?? {})}`;
-    }
+      if (p.content !== undefined) text += `c${p.content}`;
+      else {
+        const context = p.context ?? {};
+        const first = seen.get(context);
+        if (first !== undefined) text += `t${p.template}\0=${first}`;
+        else {
+          seen.set(context, i);
+          text += `t${p.template}\0${JSON.stringify(context)}`;
+        }
+      }
+    });
   } catch {
     return undefined;
   }

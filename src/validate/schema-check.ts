@@ -8,6 +8,7 @@ import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Locator } from '../load/source.js';
 import { TEXT_PATTERN } from '../schema/patterns.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
+import { runCachedScript } from '../util/code-cache.js';
 import { didYouMean } from '../util/suggest.js';
 
 const validators = new Map<boolean, ValidateFunction>();
@@ -64,6 +65,7 @@ function cacheKey(): string {
 
 const cacheFile = (verbose: boolean) => path.join(here, `${CACHE_PREFIX}${cacheKey()}-${verbose ? 'verbose' : 'lean'}.cjs`);
 
+/** The precompiled validator, through V8's code cache: compiling it cost more than validating. */
 function loadPrecompiled(file: string): ValidateFunction | undefined {
   let code: string;
   try {
@@ -74,8 +76,21 @@ function loadPrecompiled(file: string): ValidateFunction | undefined {
   try {
     const mod: { exports: unknown } = { exports: {} };
     const req = (id: string) => (id === FORMATS_ID ? FORMATS : requireHere(id));
-    new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
-    return typeof mod.exports === 'function' ? (mod.exports as ValidateFunction) : undefined;
+    const script = runCachedScript<void>(file, code, ['require', 'module', 'exports'], [req, mod, mod.exports]);
+    const validate = mod.exports;
+    if (typeof validate !== 'function') return undefined;
+    // The cache is worth most once the validator has run: its inner functions are compiled only then.
+    let saved = false;
+    const withCache = ((data: unknown) => {
+      const ok = (validate as ValidateFunction)(data);
+      withCache.errors = (validate as ValidateFunction).errors;
+      if (!saved) {
+        saved = true;
+        script.save();
+      }
+      return ok;
+    }) as ValidateFunction;
+    return withCache;
   } catch {
     return undefined;
   }
@@ -87,7 +102,7 @@ function savePrecompiled(file: string, key: string, code: () => string): void {
     writeFileSync(tmp, code(), { flag: 'wx' });
     renameSync(tmp, file);
     // Validators of earlier schema versions are dead weight.
-    for (const n of readdirSync(here)) if (n.startsWith(CACHE_PREFIX) && n.endsWith('.cjs') && !n.includes(key)) rmSync(path.join(here, n), { force: true });
+    for (const n of readdirSync(here)) if (n.startsWith(CACHE_PREFIX) && (n.endsWith('.cjs') || n.endsWith('.v8')) && !n.includes(key)) rmSync(path.join(here, n), { force: true });
   } catch {
     rmSync(tmp, { force: true });
   }

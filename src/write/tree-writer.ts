@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
+import { BackgroundWriter } from './background-writer.js';
 import { ManifestIndex, modeText } from './manifest-index.js';
 
 /**
@@ -90,7 +91,14 @@ export class TreeWriter {
   /** sha256 of the manifest.json the output held when this writer started (under the output lock). */
   readonly previousManifestSha: string | undefined;
 
-  constructor(private readonly finalDir: string) {
+  /** With `background`, new files are written on a second thread: `pace()` between hosts, `settle()` before `finish()`. */
+  private readonly background: BackgroundWriter | undefined;
+
+  constructor(
+    private readonly finalDir: string,
+    opts: { background?: boolean } = {},
+  ) {
+    this.background = opts.background ? new BackgroundWriter() : undefined;
     this.parent = path.dirname(finalDir);
     this.base = path.basename(finalDir);
     this.staging = path.join(this.parent, `.${this.base}.new-${process.pid}`);
@@ -119,9 +127,29 @@ export class TreeWriter {
     this.written.push(rel);
     progress.update('writing', this.written.length);
     try {
-      writeFileSync(this.stagingTarget(rel), content, { mode, flag: 'w' });
+      if (this.background) this.background.write(this.stagingPath(rel), content, mode);
+      else writeFileSync(this.stagingTarget(rel), content, { mode, flag: 'w' });
     } catch (e) {
-      this.abandon();
+      // The background thread may still be writing: the caller abandons with abandonAsync().
+      if (!this.background) this.abandon();
+      throw writeFailure(e, 'cannot write the output tree');
+    }
+  }
+
+  /** Between hosts: a promise to await while the background thread catches up, else undefined. */
+  pace(): Promise<void> | undefined {
+    try {
+      return this.background?.pace();
+    } catch (e) {
+      throw writeFailure(e, 'cannot write the output tree');
+    }
+  }
+
+  /** Waits until every file given so far is on disk (background writes); throws the first write failure. */
+  async settle(): Promise<void> {
+    try {
+      await this.background?.settle();
+    } catch (e) {
       throw writeFailure(e, 'cannot write the output tree');
     }
   }
@@ -182,12 +210,17 @@ export class TreeWriter {
     return this.streamed.get(rel);
   }
 
-  private stagingTarget(rel: string): string {
+  /** Where `rel` goes in the staging tree, whose root exists; its directory is the caller's to make. */
+  private stagingPath(rel: string): string {
     if (!this.stagingMade) {
       mkdirSync(this.staging, { recursive: true });
       this.stagingMade = true;
     }
-    const target = path.join(this.staging, rel);
+    return path.join(this.staging, rel);
+  }
+
+  private stagingTarget(rel: string): string {
+    const target = this.stagingPath(rel);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -213,6 +246,12 @@ export class TreeWriter {
   /** Removes the staging tree (on error, or when the build is abandoned). */
   abandon(): void {
     rmSync(this.staging, { recursive: true, force: true });
+  }
+
+  /** abandon(), once the background thread has stopped writing into the staging tree. */
+  async abandonAsync(): Promise<void> {
+    await this.background?.stop();
+    this.abandon();
   }
 
   finish(): WriteStats {

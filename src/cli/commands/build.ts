@@ -100,7 +100,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   const open = (): TreeWriter => {
     release = acquireLock(lockFileFor(outDir));
     recoverInterruptedWrite(finalDir);
-    writer = new TreeWriter(finalDir);
+    writer = new TreeWriter(finalDir, { background: true });
     previous = previousFingerprints(finalDir, inventory, flags.templates ?? [], writer.previousManifestSha);
     return writer;
   };
@@ -108,14 +108,16 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     const r = await compile(inventory, {
       templateOverlays: flags.templates,
       sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha),
+      pace: () => writer?.pace(),
       fingerprint: true,
       reuse: { fingerprint: (group) => (writer ?? open(), previous?.get(group)), keep: (p, mode) => (writer ?? open()).keep(p, mode) },
     });
     const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
     if (errors || !r.lock || !r.inputs || !writer) {
-      writer?.abandon();
+      await writer?.abandonAsync();
       return EXIT.errors;
     }
+    await (writer as TreeWriter).settle();
     const result = (writer as TreeWriter).finish();
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
     const hosts = r.model?.hosts.length ?? 0;
@@ -125,7 +127,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     printTimings(flags, r.timings.ms);
     return EXIT.ok;
   } catch (e) {
-    writer?.abandon();
+    await writer?.abandonAsync();
     throw e;
   } finally {
     release?.();
