@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isCollection, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { fastParse } from './fast-yaml.js';
 import { listYamlFiles } from './files.js';
 import { Locator, offsetToPosition, SourceFile, type JsonPath } from './source.js';
+import { yaml } from './yaml-lib.js';
 
 export interface LoadedInventory {
   /** Inventory name: file name without extension, or the directory name. */
@@ -50,9 +51,9 @@ function startOfUnclosed(doc: Document.Parsed, text: string, offset: number): nu
   if (text.slice(offset).trim() !== '') return offset;
   let found = offset;
   const end = text.trimEnd().length;
-  visit(doc, (_key, node) => {
+  yaml().visit(doc, (_key, node) => {
     const r = (node as Node).range;
-    if (!isPair(node) && r && r[1] > end && r[0] < end) found = r[0];
+    if (!yaml().isPair(node) && r && r[1] > end && r[0] < end) found = r[0];
   });
   return found;
 }
@@ -60,7 +61,7 @@ function startOfUnclosed(doc: Document.Parsed, text: string, offset: number): nu
 /** For a duplicate key at `offset`: where the same key first appears in the same mapping. */
 function firstKeyBefore(file: SourceFile, offset: number) {
   let found: { position: ReturnType<typeof offsetToPosition>; name: string } | undefined;
-  visit(file.doc, {
+  yaml().visit(file.doc, {
     Map(_key, map) {
       const dup = map.items.find((p) => (p.key as Node | null)?.range?.[0] === offset);
       if (!dup) return undefined;
@@ -68,7 +69,7 @@ function firstKeyBefore(file: SourceFile, offset: number) {
       const first = map.items.find((p) => p !== dup && String((p.key as { value?: unknown } | null)?.value) === name);
       const r = (first?.key as Node | undefined)?.range;
       if (r) found = { position: offsetToPosition(file, r[0], r[1]), name };
-      return visit.BREAK;
+      return yaml().visit.BREAK;
     },
   });
   return found;
@@ -88,28 +89,28 @@ function checkAliases(file: SourceFile, bag: DiagnosticBag): boolean {
     if (known !== undefined) return known;
     sizes.set(node, 1); // cycles count once
     let n = 1;
-    if (isAlias(node)) n = sizeOf(node.resolve(doc), depth + 1);
-    else if (isPair(node)) n = sizeOf(node.key, depth + 1) + sizeOf(node.value, depth + 1);
-    else if (isCollection(node)) for (const it of node.items as unknown[]) n = Math.min(Number.MAX_SAFE_INTEGER, n + sizeOf(it, depth + 1));
+    if (yaml().isAlias(node)) n = sizeOf(node.resolve(doc), depth + 1);
+    else if (yaml().isPair(node)) n = sizeOf(node.key, depth + 1) + sizeOf(node.value, depth + 1);
+    else if (yaml().isCollection(node)) for (const it of node.items as unknown[]) n = Math.min(Number.MAX_SAFE_INTEGER, n + sizeOf(it, depth + 1));
     sizes.set(node, n);
     return n;
   };
   let ok = true;
   let expanded = 0;
-  visit(doc, {
+  yaml().visit(doc, {
     Alias(_key, node) {
       const r = node.range ?? [0, 0];
       const target = node.resolve(doc);
       if (!target) {
         bag.error('NG1001', `alias *${node.source} refers to no anchor &${node.source} defined before it`, offsetToPosition(file, r[0], r[1]));
         ok = false;
-        return visit.SKIP;
+        return yaml().visit.SKIP;
       }
       expanded += sizeOf(target);
       if (expanded > MAX_ALIAS_NODES) {
         bag.error('NG1004', `aliases expand to more than ${MAX_ALIAS_NODES} nodes here (alias *${node.source} alone is ${sizeOf(target)}): an "alias bomb"`, offsetToPosition(file, r[0], r[1]), { hint: 'write the values out, or use fewer nested aliases' });
         ok = false;
-        return visit.BREAK;
+        return yaml().visit.BREAK;
       }
       return undefined;
     },
@@ -120,14 +121,14 @@ function checkAliases(file: SourceFile, bag: DiagnosticBag): boolean {
 /** True when some mapping repeats a scalar key (a superset of what yaml's uniqueKeys reports). */
 function mayHaveDuplicateKeys(doc: Document.Parsed): boolean {
   let found = false;
-  visit(doc, {
+  yaml().visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
+        if (!yaml().isScalar(pair.key)) continue;
         if (seen.has(pair.key.value)) {
           found = true;
-          return visit.BREAK;
+          return yaml().visit.BREAK;
         }
         seen.add(pair.key.value);
       }
@@ -140,13 +141,13 @@ function mayHaveDuplicateKeys(doc: Document.Parsed): boolean {
 function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { file: SourceFile; value: unknown } | undefined {
   const fast = fastParse(text);
   if (fast) return { file: new SourceFile(displayPath, text), value: fast.value };
-  let lineCounter = new LineCounter();
-  let doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true });
+  let lineCounter = new (yaml().LineCounter)();
+  let doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true });
   if (mayHaveDuplicateKeys(doc)) {
     // yaml's own check compares each key with every earlier one of its map: quadratic in hosts and
     // tenants. So it runs only when the linear scan saw a repeated key, to report it exactly as before.
-    lineCounter = new LineCounter();
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
+    lineCounter = new (yaml().LineCounter)();
+    doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   }
   const file = new SourceFile(displayPath, text, { doc, lineCounter });
   let failed = false;

@@ -1,5 +1,6 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
+import { yaml } from './yaml-lib.js';
 
 export type JsonPath = ReadonlyArray<string | number>;
 
@@ -22,8 +23,8 @@ export class SourceFile {
 
   private ensureParsed(): { doc: Document.Parsed; lineCounter: LineCounter } {
     if (!this.parsed) {
-      const lineCounter = new LineCounter();
-      this.parsed = { doc: parseDocument(this.text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true }), lineCounter };
+      const lineCounter = new (yaml().LineCounter)();
+      this.parsed = { doc: yaml().parseDocument(this.text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true }), lineCounter };
     }
     return this.parsed;
   }
@@ -80,10 +81,10 @@ export class Locator {
     let best: [number, number] | undefined = rangeOf(node);
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
-      if (isAlias(node)) node = node.resolve(doc);
+      if (yaml().isAlias(node)) node = node.resolve(doc);
       const last = i === path.length - 1;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyString(p.key) === String(seg));
+      if (yaml().isMap(node)) {
+        const pair = node.items.find((p) => yaml().isPair(p) && keyString(p.key) === String(seg));
         if (!pair) break;
         const keyRange = rangeOf(pair.key);
         if (last && which === 'key' && keyRange) return offsetToPosition(file, keyRange[0], keyRange[1]);
@@ -91,7 +92,7 @@ export class Locator {
         best = rangeOf(node) ?? keyRange ?? best;
         // A key with an empty value has no value node: point at the key.
         if (!node && keyRange) best = keyRange;
-      } else if (isSeq(node) && typeof seg === 'number') {
+      } else if (yaml().isSeq(node) && typeof seg === 'number') {
         node = node.items[seg];
         if (node === undefined) break;
         best = rangeOf(node) ?? best;
@@ -109,7 +110,7 @@ function rangeOf(node: unknown): [number, number] | undefined {
 }
 
 function keyString(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (yaml().isScalar(key)) return String(key.value);
   return undefined;
 }
 

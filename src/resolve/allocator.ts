@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
-import { parse, stringify } from 'yaml';
 import { fastParse } from '../load/fast-yaml.js';
-import { formatAddress, type Cidr, type Family } from '../net/ip.js';
+import { yaml } from '../load/yaml-lib.js';
+import { formatAddress, parseAddress, type Cidr, type Family } from '../net/ip.js';
 
 /** What the lock file records: every value netgen chose, keyed by the identity it was chosen for. */
 export interface LockData {
@@ -29,7 +29,7 @@ export async function readLock(file: string): Promise<{ lock: LockData; error?: 
   try {
     // The lock is machine-written plain YAML: the fast parser takes it. The document parser's
     // duplicate-key check is quadratic in a mapping's size (20 s for a 10,000-host lock).
-    const v = (fastParse(text)?.value ?? parse(text)) as Partial<LockData> | null;
+    const v = (fastParse(text)?.value ?? yaml().parse(text)) as Partial<LockData> | null;
     const lock = emptyLock();
     if (v && typeof v === 'object') {
       for (const k of ['addresses', 'vnis', 'tables'] as const) {
@@ -49,8 +49,37 @@ function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
   return out;
 }
 
+/**
+ * Text the YAML serialiser writes as a plain scalar: names, paths and addresses (letters, digits and
+ * `._/:-`) that the core schema cannot read as anything but a string. Anything else is left to it.
+ */
+const PLAIN_CHARS = /^[A-Za-z0-9][A-Za-z0-9._/:-]*$/;
+const NOT_A_STRING = /^(?:[-+]?(?:\.?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+)|null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
+const isPlain = (s: string) => PLAIN_CHARS.test(s) && !NOT_A_STRING.test(s) && !s.endsWith(':') && /[A-Za-z/:]/.test(s);
+
+/** One section of the lock by hand, or undefined when an entry needs the serialiser's quoting. */
+function plainSection(name: string, record: Record<string, string | number>): string | undefined {
+  const keys = Object.keys(record).sort();
+  if (keys.length === 0) return `${name}: {}\n`;
+  const lines = [`${name}:`];
+  for (const k of keys) {
+    const v = record[k];
+    if (!isPlain(k) || !(typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : isPlain(v))) return undefined;
+    lines.push(`  ${k}: ${v}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The lock as YAML, sorted. Locks hold names and addresses, which are written by hand (the YAML library
+ * is then not even loaded); an entry that needs quoting sends the whole lock through the serialiser,
+ * whose output for plain entries is the same text (test/unit/lock.test.ts).
+ */
 export function serializeLock(lock: LockData, source: string): string {
-  const body = stringify({ addresses: sortedRecord(lock.addresses), vnis: sortedRecord(lock.vnis), tables: sortedRecord(lock.tables) }, { lineWidth: 0 });
+  const sections = [plainSection('addresses', lock.addresses), plainSection('vnis', lock.vnis), plainSection('tables', lock.tables)];
+  const body = sections.every((s) => s !== undefined)
+    ? sections.join('')
+    : yaml().stringify({ addresses: sortedRecord(lock.addresses), vnis: sortedRecord(lock.vnis), tables: sortedRecord(lock.tables) }, { lineWidth: 0 });
   return `# netgen allocation lock for ${source}: values netgen chose, kept so that edits never renumber them.\n# Commit this file beside the inventory. Remove an entry to let netgen choose again.\n${body}`;
 }
 
@@ -181,7 +210,6 @@ export class Allocator {
   }
 }
 
-import { parseAddress } from '../net/ip.js';
 
 function parseValue(pool: Cidr, text: string): bigint | undefined {
   const a = parseAddress(text);

@@ -1,27 +1,34 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WriteBatch, WriteReport } from './write-worker.js';
+import { writeBatch, WRITER_THREAD, type WriteBatch, type WriteReport } from './write-batch.js';
 
-/** Files per message to the writing thread. */
+/** Bytes per batch buffer (a larger file gets a buffer of its own size). */
+const CHUNK = 1 << 20;
+/** Files per batch at most. */
 const BATCH_FILES = 256;
-/** Characters of content posted but not yet written before the producer is asked to wait. */
-const MAX_IN_FLIGHT = 64 << 20;
+/** Bytes handed over but not yet written before the producer is asked to wait. */
+const MAX_IN_FLIGHT = 32 << 20;
+/** Buffers kept for reuse once the writing thread hands them back. */
+const POOL = 8;
 
 const WORKER_FILE = fileURLToPath(new URL('./write-worker.js', import.meta.url));
 
 /**
  * Writes new files on a second thread, so that creating 680,000 files overlaps with rendering them
- * instead of following it. Files are queued and sent in batches; a build smaller than one batch never
- * starts the thread and writes its queue on this one when it settles. The producer paces itself with
- * `pace()` (memory stays bounded however fast it renders) and must `settle()` before the tree is used.
- * Where the compiled worker module is absent (the TypeScript sources run directly), writes are
- * synchronous.
+ * instead of following it. Each file's text is encoded at once into a batch buffer outside the
+ * JavaScript heap (the string is garbage straight away, as with a synchronous write), and full
+ * buffers are transferred to the thread, which writes them and hands them back for reuse. A build
+ * smaller than one batch never starts the thread: `settle()` writes its batch here. The producer
+ * paces itself with `pace()`, so memory stays bounded however fast it renders, and must `settle()`
+ * before the tree is used. Where the compiled worker module is absent (the TypeScript sources run
+ * directly), batches are written on this thread.
  */
 export class BackgroundWriter {
-  private queue: WriteBatch = [];
-  private queuedChars = 0;
+  private chunk?: Buffer;
+  private used = 0;
+  private files: WriteBatch['files'] = [];
+  private readonly pool: ArrayBuffer[] = [];
   private worker?: Worker;
   private inFlight = 0;
   private failure?: NodeJS.ErrnoException;
@@ -32,10 +39,15 @@ export class BackgroundWriter {
   /** Queues one file; throws the first failure of an earlier write. */
   write(target: string, content: string, mode: number): void {
     this.throwIfFailed();
-    if (!this.threaded) return this.writeNow(target, content, mode);
-    this.queue.push([target, content, mode]);
-    this.queuedChars += content.length;
-    if (this.queue.length >= BATCH_FILES) this.post();
+    const length = Buffer.byteLength(content);
+    if (!this.chunk || this.used + length > this.chunk.length) {
+      this.flush();
+      this.chunk = this.take(length);
+    }
+    this.chunk.write(content, this.used, length, 'utf8');
+    this.files.push([target, this.used, length, mode]);
+    this.used += length;
+    if (this.files.length >= BATCH_FILES) this.flush();
   }
 
   /** A promise to await before producing more, when too much is still unwritten; otherwise undefined. */
@@ -48,12 +60,11 @@ export class BackgroundWriter {
   /** Every queued file written (or the first failure thrown); the thread is stopped. */
   async settle(): Promise<void> {
     if (!this.worker) {
-      const queue = this.queue;
-      this.queue = [];
-      for (const [target, content, mode] of queue) this.writeNow(target, content, mode);
+      const batch = this.detach();
+      if (batch) writeBatch(batch, this.madeDirs);
       return;
     }
-    this.post();
+    this.flush();
     while (this.inFlight > 0 && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
     await this.stop();
     this.throwIfFailed();
@@ -61,29 +72,50 @@ export class BackgroundWriter {
 
   /** Stops the thread after the file it is writing (abandoning a build); queued files are dropped. */
   async stop(): Promise<void> {
-    this.queue = [];
+    this.detach();
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
   }
 
-  private post(): void {
-    if (this.queue.length === 0) return;
+  private take(length: number): Buffer {
+    const reused = length <= CHUNK ? this.pool.pop() : undefined;
+    return Buffer.from(reused ?? new ArrayBuffer(Math.max(CHUNK, length)));
+  }
+
+  /** The batch being filled, taken out of the writer (undefined when empty). */
+  private detach(): WriteBatch | undefined {
+    const chunk = this.chunk;
+    const files = this.files;
+    this.chunk = undefined;
+    this.used = 0;
+    this.files = [];
+    return chunk && files.length ? { buffer: chunk.buffer as ArrayBuffer, files } : undefined;
+  }
+
+  /** Hands the batch being filled to the thread (started with the first full batch), or writes it here. */
+  private flush(): void {
+    const batch = this.detach();
+    if (!batch) return;
+    if (!this.threaded) {
+      writeBatch(batch, this.madeDirs);
+      return;
+    }
     const worker = this.worker ?? this.start();
-    const batch = this.queue;
-    this.inFlight += this.queuedChars;
-    this.queue = [];
-    this.queuedChars = 0;
-    worker.postMessage(batch);
+    this.inFlight += batch.buffer.byteLength;
+    worker.postMessage(batch, [batch.buffer]);
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_FILE);
+    const worker = new Worker(WORKER_FILE, { workerData: WRITER_THREAD });
     // Never what keeps the process alive: settle() or stop() ends it.
     worker.unref();
     worker.on('message', (report: WriteReport) => {
       if ('error' in report) this.failure = Object.assign(new Error(report.error.message), { code: report.error.code });
-      else this.inFlight -= report.bytes;
+      else {
+        this.inFlight -= report.buffer.byteLength;
+        if (report.buffer.byteLength === CHUNK && this.pool.length < POOL) this.pool.push(report.buffer);
+      }
       this.wake();
     });
     worker.on('error', (e) => {
@@ -96,15 +128,6 @@ export class BackgroundWriter {
     });
     this.worker = worker;
     return worker;
-  }
-
-  private writeNow(target: string, content: string, mode: number): void {
-    const dir = path.dirname(target);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    writeFileSync(target, content, { mode, flag: 'w' });
   }
 
   private wake(): void {

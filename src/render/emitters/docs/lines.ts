@@ -1,7 +1,7 @@
-import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import { plainKeyString } from '../../../load/fast-yaml.js';
 import { PATH_SEP, scanPlainYaml } from '../../../load/plain-yaml.js';
 import type { JsonPath, Locator, SourceFile } from '../../../load/source.js';
+import { yaml } from '../../../load/yaml-lib.js';
 
 /**
  * file:line for model origins. Locator.position searches mapping items on each call, which would make
@@ -37,17 +37,17 @@ export class LineIndex {
       const { node, key } = stack.pop()!;
       const range = (node as { range?: [number, number] } | null)?.range;
       if (range && !this.lines.has(key)) this.lines.set(key, lineOf(range[0]));
-      if (isMap(node)) {
+      if (yaml().isMap(node)) {
         for (const pair of node.items) {
-          if (!isPair(pair) || !isScalar(pair.key)) continue;
+          if (!yaml().isPair(pair) || !yaml().isScalar(pair.key)) continue;
           const child = node === file.doc.contents ? String(pair.key.value) : `${key}\u0000${String(pair.key.value)}`;
           const kr = pair.key.range;
           // Point at the key's line: for a block mapping value, the value starts on the next line.
           if (kr) this.lines.set(child, lineOf(kr[0]));
           // Scalars have nothing below them, and their key's line is already recorded.
-          if (isMap(pair.value) || isSeq(pair.value)) stack.push({ node: pair.value, key: child });
+          if (yaml().isMap(pair.value) || yaml().isSeq(pair.value)) stack.push({ node: pair.value, key: child });
         }
-      } else if (isSeq(node)) {
+      } else if (yaml().isSeq(node)) {
         node.items.forEach((item, i) => stack.push({ node: item, key: `${key}\u0000${i}` }));
       }
     }
