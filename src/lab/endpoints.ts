@@ -24,7 +24,7 @@ export class EndpointResolver {
   private readonly byName = new Map<string, HostModel[]>();
   private readonly shorts: Map<string, string>;
 
-  constructor(private readonly model: Model) {
+  constructor(model: Model) {
     for (const h of model.hosts) {
       const list = this.byName.get(h.name);
       if (list) list.push(h);

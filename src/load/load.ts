@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { fastParse } from './fast-yaml.js';
 import { listYamlFiles } from './files.js';

@@ -18,7 +18,7 @@ import { checkSchema } from '../validate/schema-check.js';
 import { checkModel } from '../validate/semantic.js';
 import type { ManifestEntry, OutputFile } from '../write/writer.js';
 import { progress } from './progress.js';
-import { listFiles, readIfFile } from '../write/tree-writer.js';
+import { listFiles, readIfFile } from '../write/tree-files.js';
 import type { BuildInputs } from '../write/state.js';
 
 export type Stage = 'load' | 'validate' | 'resolve' | 'plan' | 'render' | 'write';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type HandlebarsApi from 'handlebars';
 import runtime from 'handlebars/runtime.js';
 import { dropCodeCache, runCachedScript } from '../util/code-cache.js';
-import { readIfFile } from '../write/tree-writer.js';
+import { readIfFile } from '../write/tree-files.js';
 import { commentText, frrText, nftString, shellWord, unitValue, vyosValue } from './quote.js';
 
 /** Handlebars without its compiler (which is loaded only to compile a template the cache lacks). */

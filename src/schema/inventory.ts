@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IFNAME_PATTERN, IfName, IpAddress, IpAddressOrCidr, IpCidr, Mac, Mtu, Name, NamedMap, Port, Strict, TableRef, Text, Vni } from './common.js';
+import { IFNAME_PATTERN, IfName, IpAddress, IpAddressOrCidr, IpCidr, Mac, Mtu, Name, NamedMap, Port, Strict, Text, Vni } from './common.js';
 import { linkMaps, Route, Rule, Sysctls } from './links.js';
-import { Bgp, CephCluster, Dhcp, Firewall, NatRule, Proto, SecurityGroup, Vrf } from './targets.js';
+import { Bgp, CephCluster, Dhcp, Firewall, NatRule, SecurityGroup, Vrf } from './targets.js';
 
 export const Tenant = Strict(
   {

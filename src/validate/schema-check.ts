@@ -152,7 +152,7 @@ export async function checkSchema(data: unknown, locator: Locator, bag: Diagnost
     if (e.keyword !== 'anyOf' && anyOfPaths.some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
     if (e.keyword === 'pattern' && e.propertyName !== undefined) continue; // reported via propertyNames
     if (e.keyword === 'maxLength' && e.propertyName !== undefined) continue;
-    const d = mapError(e, data, locator);
+    const d = mapError(e);
     const key = `${d.code}|${d.path.join('.')}|${d.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -169,7 +169,7 @@ interface Mapped {
   hint?: string;
 }
 
-function mapError(e: ErrorObject, data: unknown, _locator: Locator): Mapped {
+function mapError(e: ErrorObject): Mapped {
   const path = decodePointer(e.instancePath);
   const where = path.length ? path.join('.') : 'the inventory';
   const parent = (e.parentSchema ?? {}) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, modeText } from './manifest-index.js';
-import { listFiles } from './tree-writer.js';
+import { listFiles } from './tree-files.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in

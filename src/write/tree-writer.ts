@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
+import { journalPath, replayJournal } from './journal.js';
 import { ManifestIndex, modeText } from './manifest-index.js';
+import { assertSafeRelativePath, listFiles, readBytesIfFile, readIfFile, writeFailure, WriteError } from './tree-files.js';
 
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
@@ -27,52 +29,9 @@ export interface WriteStats {
   noop: boolean;
 }
 
-export class WriteError extends Error {
-  constructor(
-    readonly code: 'NG9001' | 'NG9002' | 'NG9004',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** In-place application when at most this share of the tree (and at least SMALL_MIN files) changes. */
 const SMALL_SHARE = 0.1;
 const SMALL_MIN = 64;
-
-/** Rejects any path that could leave the output tree. */
-export function assertSafeRelativePath(rel: string): void {
-  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
-    throw new WriteError('NG9004', `refusing to write '${rel}': it is not a plain relative path inside the output directory`);
-  }
-}
-
-export function listFiles(dir: string, prefix = '', out: string[] = []): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) listFiles(path.join(dir, e.name), rel, out);
-    else out.push(rel);
-  }
-  return out;
-}
-
-function readBytesIfFile(p: string): Buffer | undefined {
-  try {
-    return readFileSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-export function readIfFile(p: string): string | undefined {
-  return readBytesIfFile(p)?.toString('utf8');
-}
 
 export class TreeWriter {
   private readonly parent: string;
@@ -351,104 +310,4 @@ function sameFile(p: string, mode: number, size: number, sha256: string): boolea
     closeSync(fd);
   }
   return hash.digest('hex') === sha256;
-}
-
-function writeFailure(e: unknown, what: string): WriteError {
-  if (e instanceof WriteError) return e;
-  const err = e as NodeJS.ErrnoException;
-  return new WriteError('NG9001', `${what}: ${err.code === 'ENOSPC' ? 'no space left on device' : err.message}; the previous output is unchanged`);
-}
-
-function journalPath(parent: string, base: string, pid: number): string {
-  return path.join(parent, `.${base}.journal-${pid}`);
-}
-
-/**
- * Carries out a committed journal; safe to run again after a kill at any point (a file already moved
- * is no longer in the staging tree, a file already removed is gone).
- */
-function replayJournal(finalDir: string, journal: string): void {
-  const { staging, written, removed } = JSON.parse(readFileSync(journal, 'utf8')) as { staging: string; written: string[]; removed: string[] };
-  const stagingDir = path.join(path.dirname(finalDir), staging);
-  // Removals first: an old file or link may stand where a new directory goes. Only non-directories are
-  // removed (the old tree listed files), so a replay never touches a directory the writes below made.
-  for (const rel of removed) {
-    assertSafeRelativePath(rel);
-    removeNonDirectory(path.join(finalDir, rel));
-    removeEmptyParents(finalDir, path.dirname(rel));
-  }
-  const madeDirs = new Set<string>();
-  for (const rel of written) {
-    assertSafeRelativePath(rel);
-    const from = path.join(stagingDir, rel);
-    if (!existsSync(from)) continue;
-    const to = path.join(finalDir, rel);
-    const dir = path.dirname(to);
-    if (!madeDirs.has(dir)) {
-      ensureDir(finalDir, path.dirname(rel));
-      madeDirs.add(dir);
-    }
-    // A directory may stand where a file now goes: the newer shape wins.
-    if (existsSync(to) && lstatSync(to).isDirectory()) rmSync(to, { recursive: true, force: true });
-    renameSync(from, to);
-  }
-  rmSync(stagingDir, { recursive: true, force: true });
-  rmSync(journal, { force: true });
-}
-
-/** Unlinks a file or symbolic link (never following it); leaves directories and absent paths alone. */
-function removeNonDirectory(p: string): void {
-  let st;
-  try {
-    st = lstatSync(p);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) unlinkSync(p);
-}
-
-/** mkdir -p inside the tree, where a file of the old tree may stand in the way of a new directory. */
-function ensureDir(finalDir: string, relDir: string): void {
-  let d = finalDir;
-  for (const seg of relDir === '.' ? [] : relDir.split('/')) {
-    d = path.join(d, seg);
-    removeNonDirectory(d);
-  }
-  mkdirSync(path.join(finalDir, relDir), { recursive: true });
-}
-
-/** Directories emptied by removals go too, as they would with a fresh tree. */
-function removeEmptyParents(finalDir: string, relDir: string): void {
-  for (let d = relDir; d && d !== '.'; d = path.dirname(d)) {
-    try {
-      rmdirSync(path.join(finalDir, d));
-    } catch {
-      return; // not empty, or already gone
-    }
-  }
-}
-
-/** Finishes or undoes whatever an earlier, killed build left half done beside `finalDir`. */
-export function recoverInterruptedWrite(finalDir: string): void {
-  const parent = path.dirname(finalDir);
-  const base = path.basename(finalDir);
-  let names: string[] = [];
-  try {
-    names = readdirSync(parent).sort();
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    const full = path.join(parent, n);
-    if (n.startsWith(`.${base}.journal-`)) {
-      // Committed journals are replayed (new tree); uncommitted ones mean the old tree is still whole.
-      if (n.endsWith('.tmp')) rmSync(full, { force: true });
-      else replayJournal(finalDir, full);
-    } else if (n.startsWith(`.${base}.old-`)) {
-      // Killed between the two renames of a swap: the old tree is complete, put it back.
-      if (!existsSync(finalDir)) renameSync(full, finalDir);
-      else rmSync(full, { recursive: true, force: true });
-    }
-  }
-  for (const n of readdirSync(parent)) if (n.startsWith(`.${base}.new-`)) rmSync(path.join(parent, n), { recursive: true, force: true });
 }

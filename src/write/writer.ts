@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManifestIndex } from './manifest-index.js';
-import { assertSafeRelativePath, listFiles, readIfFile, recoverInterruptedWrite, TreeWriter, WriteError } from './tree-writer.js';
+import { recoverInterruptedWrite } from './journal.js';
+import { assertSafeRelativePath, listFiles, readIfFile, WriteError } from './tree-files.js';
+import { TreeWriter } from './tree-writer.js';
 
 export { assertSafeRelativePath, recoverInterruptedWrite, TreeWriter, WriteError };
 

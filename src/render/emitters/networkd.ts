@@ -1,4 +1,4 @@
-import type { HostModel, Link, Model, RouteModel, RuleModel } from '../../model/types.js';
+import type { HostModel, Link, RouteModel, RuleModel } from '../../model/types.js';
 import { hostRoot, type Emitter, type PlannedFile } from '../../plan/artifact.js';
 
 const UNIT_DIR = 'etc/systemd/network';

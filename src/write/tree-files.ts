@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Helpers of the output writer: its error type and the reading of trees and files. */
+export class WriteError extends Error {
+  constructor(
+    readonly code: 'NG9001' | 'NG9002' | 'NG9004',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function writeFailure(e: unknown, what: string): WriteError {
+  if (e instanceof WriteError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return new WriteError('NG9001', `${what}: ${err.code === 'ENOSPC' ? 'no space left on device' : err.message}; the previous output is unchanged`);
+}
+
+/** Rejects any path that could leave the output tree. */
+export function assertSafeRelativePath(rel: string): void {
+  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
+    throw new WriteError('NG9004', `refusing to write '${rel}': it is not a plain relative path inside the output directory`);
+  }
+}
+
+export function listFiles(dir: string, prefix = '', out: string[] = []): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) listFiles(path.join(dir, e.name), rel, out);
+    else out.push(rel);
+  }
+  return out;
+}
+
+export function readBytesIfFile(p: string): Buffer | undefined {
+  try {
+    return readFileSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+export function readIfFile(p: string): string | undefined {
+  return readBytesIfFile(p)?.toString('utf8');
+}
