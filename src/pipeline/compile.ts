@@ -50,6 +50,8 @@ export interface CompileOptions {
    * (the build's streaming writer): memory stays flat in the number of hosts.
    */
   sink?: (path: string, content: string | Iterable<string>, mode: number, sha256?: string) => void;
+  /** Awaited once the inventory has proved free of errors, before the first file is produced (the writer's start). */
+  beforeOutput?: () => Promise<void>;
   /** Called after each host; a returned promise is awaited before the next (the writer catching up). */
   pace?: () => Promise<void> | undefined;
   /** Fingerprint each host's planned files (for the next build's `reuse`). */
@@ -122,6 +124,11 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     files: [...loaded.paths, lockPath, ...overlayFiles],
     listings: [...(loaded.isDirectory ? [[loaded.absolutePath, 'yaml'] as [string, 'yaml']] : []), ...overlayDirs.map((dir) => [dir, 'all'] as [string, 'all'])],
   };
+  timings.mark('plan', true);
+  if (opts.beforeOutput) {
+    await opts.beforeOutput();
+    timings.mark('write', true);
+  }
   const engine = new TemplateEngine(overlayDirs, { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
   const files = opts.sink ? undefined : new Map<string, OutputFile>();

@@ -6,6 +6,7 @@ export interface PreviousEntry {
 }
 
 const SHA_HEX = /^[0-9a-f]{64}$/;
+const INTACT = '\0i';
 
 const modeTexts = new Map<number, string>();
 
@@ -75,7 +76,28 @@ function isEntry(e: unknown): e is { path: string } & PreviousEntry {
  * size): the writer holds it for the whole build, and at 10,000 hosts an object per entry was 200 MB.
  */
 export class ManifestIndex {
-  private readonly packed = new Map<string, string>();
+  /** path → raw sha, mode, size and, when a survey found the file on disk as recorded, an 'i'. */
+  private constructor(private readonly packed = new Map<string, string>()) {}
+
+  /** An index handed over by a tree survey (survey.ts), from `packedEntries()`. */
+  static fromPacked(packed: Map<string, string>): ManifestIndex {
+    return new ManifestIndex(packed);
+  }
+
+  packedEntries(): Map<string, string> {
+    return this.packed;
+  }
+
+  /** Records that the file is on disk as a regular file of the recorded size and mode. */
+  markIntact(path: string): void {
+    const v = this.packed.get(path);
+    if (v !== undefined && !v.endsWith(INTACT)) this.packed.set(path, v + INTACT);
+  }
+
+  /** Whether a survey found the file on disk as recorded (false when no survey looked). */
+  intact(path: string): boolean {
+    return this.packed.get(path)?.endsWith(INTACT) ?? false;
+  }
 
   /** undefined when there is no manifest or it cannot be read. */
   static parse(text: string | undefined): ManifestIndex | undefined {
@@ -93,7 +115,7 @@ export class ManifestIndex {
   get(path: string): PreviousEntry | undefined {
     const v = this.packed.get(path);
     if (v === undefined) return undefined;
-    const [mode, size] = v.slice(RAW_SHA_LENGTH + 1).split('\0');
+    const [mode, size] = v.slice(RAW_SHA_LENGTH + 1).split('\0', 2);
     return { sha256: unpackSha(v.slice(0, RAW_SHA_LENGTH)), mode, size: size === '' ? undefined : Number(size) };
   }
 }

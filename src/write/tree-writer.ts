@@ -5,7 +5,8 @@ import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
 import { journalPath, replayJournal } from './journal.js';
 import { ManifestIndex, modeText } from './manifest-index.js';
-import { assertSafeRelativePath, listFiles, readBytesIfFile, readIfFile, writeFailure, WriteError } from './tree-files.js';
+import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
+import { assertSafeRelativePath, readIfFile, writeFailure, WriteError } from './tree-files.js';
 
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
@@ -53,9 +54,16 @@ export class TreeWriter {
   /** With `background`, new files are written on a second thread: `pace()` between hosts, `settle()` before `finish()`. */
   private readonly background: BackgroundWriter | undefined;
 
+  /** Whether the previous manifest's entries carry a survey's verdict on the files (ManifestIndex.intact). */
+  private readonly statsKnown: boolean;
+
+  /**
+   * `survey`: the tree as surveyed on another thread while the inventory compiled (survey.ts); taken when
+   * out/ and its manifest.json are still the ones surveyed, else the writer surveys now, without stats.
+   */
   constructor(
     private readonly finalDir: string,
-    opts: { background?: boolean } = {},
+    opts: { background?: boolean; survey?: TreeSurvey } = {},
   ) {
     this.background = opts.background ? new BackgroundWriter() : undefined;
     this.parent = path.dirname(finalDir);
@@ -63,11 +71,13 @@ export class TreeWriter {
     this.staging = path.join(this.parent, `.${this.base}.new-${process.pid}`);
     mkdirSync(this.parent, { recursive: true });
     if (existsSync(finalDir) && lstatSync(finalDir).isSymbolicLink()) throw new WriteError('NG9004', `refusing to write through the symbolic link ${finalDir}`);
-    this.existed = existsSync(finalDir);
-    this.existing = new Set(this.existed ? listFiles(finalDir) : []);
-    const manifest = readBytesIfFile(path.join(finalDir, 'manifest.json'));
-    this.previousManifestSha = manifest && createHash('sha256').update(manifest).digest('hex');
-    this.previous = ManifestIndex.parse(manifest?.toString('utf8'));
+    const current = opts.survey && opts.survey.stamp === treeStamp(finalDir) ? opts.survey : undefined;
+    const survey = current ?? surveyTree(finalDir, false);
+    this.statsKnown = current !== undefined;
+    this.existed = survey.existed;
+    this.existing = new Set(survey.files);
+    this.previousManifestSha = survey.manifestSha;
+    this.previous = survey.previous && ManifestIndex.fromPacked(survey.previous);
     rmSync(this.staging, { recursive: true, force: true });
   }
 
@@ -122,6 +132,12 @@ export class TreeWriter {
     assertSafeRelativePath(rel);
     const was = this.previous?.get(rel);
     if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.existing.has(rel)) return undefined;
+    if (this.statsKnown) {
+      if (!this.previous!.intact(rel)) return undefined;
+      this.seen.add(rel);
+      this.unchanged.push(rel);
+      return { sha256: was.sha256, size: was.size };
+    }
     let st;
     try {
       st = lstatSync(path.join(this.finalDir, rel));
@@ -153,7 +169,7 @@ export class TreeWriter {
         closeSync(fd);
       }
     } catch (e) {
-      this.abandon();
+      if (!this.background) this.abandon(); // else the caller's abandonAsync(), once the thread has stopped
       throw writeFailure(e, 'cannot write the output tree');
     }
     const sha = hash.digest('hex');
@@ -194,6 +210,10 @@ export class TreeWriter {
    */
   private isUnchanged(rel: string, content: string, mode: number, sha256: string | undefined): boolean {
     if (!this.existing.has(rel)) return false;
+    if (this.statsKnown && sha256 !== undefined) {
+      const was = this.previous?.get(rel);
+      if (was && was.size !== undefined) return this.previous!.intact(rel) && was.sha256 === sha256 && was.mode === modeText(mode) && was.size === Buffer.byteLength(content);
+    }
     const full = path.join(this.finalDir, rel);
     const st = lstatSync(full);
     if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== Buffer.byteLength(content)) return false;

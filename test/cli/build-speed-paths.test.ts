@@ -62,6 +62,23 @@ describe('build fast paths', () => {
     expect(tree(out)).toEqual(expected);
   });
 
+  it('a rebuild keeps what is intact on disk and renders again what was edited or removed', () => {
+    const out = path.join(tmp, 'out-rebuild');
+    build(out);
+    const files = [...expected.keys()].filter((p) => p.endsWith('.network') || p.endsWith('.sh'));
+    const edited = path.join(out, files[0]);
+    const removed = path.join(out, files[files.length - 1]);
+    writeFileSync(edited, `${readFileSync(edited, 'utf8')}# edited by hand\n`);
+    rmSync(removed);
+    writeFileSync(path.join(out, 'stray.txt'), 'not generated\n');
+    // A comment changes an input, not the plan: every host's fingerprint holds, its files are kept...
+    writeFileSync(inv, `${readFileSync(inv, 'utf8')}# a comment\n`);
+    const summary = build(out);
+    // ...except the two that are no longer as the manifest recorded them, and the stray goes.
+    expect(summary).toMatch(/ 2 written, \d+ unchanged, 1 removed/);
+    expect(tree(out)).toEqual(expected);
+  });
+
   it('damaged validator and template caches are rebuilt, and the output stays the same', () => {
     const dist = path.join(tmp, 'app/dist');
     const templateCache = path.join(dist, 'render/.template-cache');

@@ -5,6 +5,7 @@ import { UsageError } from '../../diagnostics/diagnostic.js';
 import { acquireLock, diffTree, recoverInterruptedWrite, TreeWriter } from '../../write/writer.js';
 import { forgetBuildState, previousFingerprints, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
+import { startSurvey, type TreeSurvey } from '../../write/survey.js';
 import { manifestJson } from '../../render/manifest.js';
 import { HostSelection } from '../host-selection.js';
 import { watchBuild } from './watch.js';
@@ -97,15 +98,18 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   // The last build's render fingerprints, read once the lock is held: they must describe the tree this
   // writer found, not one another build has replaced since.
   let previous: Map<string, string> | undefined;
-  const open = (): TreeWriter => {
+  // The old tree is listed and stat'ed on another thread while the inventory compiles.
+  const survey = startSurvey(finalDir);
+  const open = (taken?: TreeSurvey): TreeWriter => {
     release = acquireLock(lockFileFor(outDir));
     recoverInterruptedWrite(finalDir);
-    writer = new TreeWriter(finalDir, { background: true });
+    writer = new TreeWriter(finalDir, { background: true, survey: taken });
     previous = previousFingerprints(finalDir, inventory, flags.templates ?? [], writer.previousManifestSha);
     return writer;
   };
   try {
     const r = await compile(inventory, {
+      beforeOutput: async () => void open(await survey.result),
       templateOverlays: flags.templates,
       sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha),
       pace: () => writer?.pace(),
@@ -130,6 +134,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     await writer?.abandonAsync();
     throw e;
   } finally {
+    survey.stop();
     release?.();
   }
 }

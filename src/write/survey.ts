@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ManifestIndex, modeText } from './manifest-index.js';
+import { listFiles, readBytesIfFile } from './tree-files.js';
+
+/**
+ * What the writer needs to know of the output tree it replaces: the files in it, the previous
+ * manifest, and (when `intact` was checked) which of its files are still on disk as that manifest
+ * recorded them. At 10,000 hosts that is 680,000 files to list and stat, seconds of work that does not
+ * depend on the inventory: `startSurvey` does it on another thread while the inventory is compiled, and
+ * the writer takes the result once it holds the output lock if manifest.json is still the file surveyed.
+ */
+export interface TreeSurvey {
+  /** Identity of out/ and its manifest.json when surveyed (see treeStamp). */
+  stamp: string;
+  existed: boolean;
+  files: string[];
+  manifestSha?: string;
+  /** ManifestIndex.packedEntries(), intact files marked. */
+  previous?: Map<string, string>;
+}
+
+/** Which directory and which manifest.json: every change a build makes replaces manifest.json (a rename). */
+export function treeStamp(finalDir: string): string {
+  const id = (p: string) => {
+    try {
+      const st = lstatSync(p);
+      return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    } catch {
+      return '-';
+    }
+  };
+  return `${id(finalDir)}|${id(path.join(finalDir, 'manifest.json'))}`;
+}
+
+/** Surveys the tree here; `checkIntact` stats every file the manifest lists. */
+export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
+  const stamp = treeStamp(finalDir);
+  const existed = existsSync(finalDir);
+  const files = existed ? listFiles(finalDir) : [];
+  const manifest = readBytesIfFile(path.join(finalDir, 'manifest.json'));
+  const manifestSha = manifest && createHash('sha256').update(manifest).digest('hex');
+  const index = ManifestIndex.parse(manifest?.toString('utf8'));
+  if (index && checkIntact) {
+    for (const rel of files) {
+      const was = index.get(rel);
+      if (!was || was.size === undefined) continue;
+      let st;
+      try {
+        st = lstatSync(path.join(finalDir, rel));
+      } catch {
+        continue;
+      }
+      if (st.isFile() && st.size === was.size && modeText(st.mode & 0o777) === was.mode) index.markIntact(rel);
+    }
+  }
+  return { stamp, existed, files, manifestSha, previous: index?.packedEntries() };
+}
+
+export const SURVEY_THREAD = 'netgen-survey';
+const WORKER_FILE = fileURLToPath(new URL('./survey-worker.js', import.meta.url));
+
+/**
+ * Surveys the tree on another thread (stats included). `result` is undefined when there is nothing to
+ * survey, the thread cannot run (the TypeScript sources run directly), or it fails: the writer then
+ * surveys by itself, as it always could. `stop()` ends the thread when the build ends without writing.
+ */
+export function startSurvey(finalDir: string): { result: Promise<TreeSurvey | undefined>; stop(): void } {
+  if (!existsSync(path.join(finalDir, 'manifest.json')) || !existsSync(WORKER_FILE)) return { result: Promise.resolve(undefined), stop() {} };
+  const worker = new Worker(WORKER_FILE, { workerData: { tag: SURVEY_THREAD, finalDir } });
+  worker.unref();
+  const result = new Promise<TreeSurvey | undefined>((resolve) => {
+    worker.once('message', (survey: TreeSurvey) => {
+      resolve(survey);
+      void worker.terminate();
+    });
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(undefined));
+  });
+  return { result, stop: () => void worker.terminate() };
+}
