@@ -15,6 +15,7 @@ export interface LoadedInventory {
   /** Absolute path of the file or directory. */
   absolutePath: string;
   isDirectory: boolean;
+  /** The merged inventory; compile() lets it go (an empty object) once the model is built. */
   data: Record<string, unknown>;
   locator: Locator;
   /** Absolute paths of the YAML files read. */

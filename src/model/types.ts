@@ -97,6 +97,14 @@ export interface Link {
   vrfTable?: number;
 }
 
+/**
+ * Only these parts of the input stay with the model: the rest is resolved into it, and the parsed
+ * inventory can go once the model is built (at 10,000 hosts it is 160 MB).
+ */
+export type HostTargetInput = Pick<HostInput, 'bgp' | 'firewall' | 'nat' | 'vrfs'>;
+export type NamespaceTargetInput = Pick<NamespaceInput, 'bgp' | 'dhcp' | 'firewall' | 'nat'>;
+export type InventoryTargetInput = Pick<InventoryInput, 'ceph' | 'description' | 'security_groups'>;
+
 export interface NamespaceModel {
   name: string;
   tenant?: string;
@@ -107,8 +115,8 @@ export interface NamespaceModel {
   rules: RuleModel[];
   sysctls: Array<[string, string]>;
   forwarding: boolean;
-  /** The validated input, for target emitters (nat, firewall, bgp, dhcp). */
-  input: NamespaceInput;
+  /** The parts of the validated input that target emitters read as written. */
+  input: NamespaceTargetInput;
 }
 
 export interface TableModel {
@@ -134,7 +142,8 @@ export interface HostModel {
   sysctls: Array<[string, string]>;
   namespaces: NamespaceModel[];
   underlay?: { link: string; v4?: string; v6?: string };
-  input: HostInput;
+  /** The parts of the validated input that target emitters read as written. */
+  input: HostTargetInput;
 }
 
 export interface TenantModel {
@@ -168,7 +177,8 @@ export interface Model {
   sites: SiteModel[];
   hosts: HostModel[];
   checks: CheckInput[];
-  input: InventoryInput;
+  /** The parts of the validated input that target emitters read as written. */
+  input: InventoryTargetInput;
   /** Maps origins to file:line (docs and `netgen show` cite inventory lines). Non-enumerable: never serialised. */
   readonly locator?: Locator;
 }

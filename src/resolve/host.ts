@@ -7,6 +7,7 @@ import type { ResolveContext } from './context.js';
 import { buildLinks, linkIndex, newLink } from './links.js';
 import { deriveMac, vidCtxIfMac } from './names.js';
 import { parseRoute, parseRules, TableScope } from './routing.js';
+import { HOST_TARGET_KEYS, NAMESPACE_TARGET_KEYS, targetInput } from './target-input.js';
 
 function sysctlValue(v: string | number | boolean): string {
   return typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
@@ -153,7 +154,7 @@ function pickUnderlay(host: HostModel, input: HostInput, path: JsonPath, ctx: Re
 /** Sets up one network namespace: its links (created or moved by the scripts), routes and sysctls. */
 export function resolveNamespace(host: HostModel, name: string, input: NamespaceInput, path: JsonPath, tables: TableScope, ctx: ResolveContext, rootByName: Map<string, Link>): NamespaceModel {
   const links = buildLinks(input as never, path, 'script', tables, ctx);
-  const ns: NamespaceModel = { name, tenant: input.tenant, description: input.description, origin: path, links, routes: [], rules: [], sysctls: [], forwarding: input.forwarding ?? false, input };
+  const ns: NamespaceModel = { name, tenant: input.tenant, description: input.description, origin: path, links, routes: [], rules: [], sysctls: [], forwarding: input.forwarding ?? false, input: targetInput(input, NAMESPACE_TARGET_KEYS) };
   const nsByName = linkIndex(links);
   // Pinned MACs win; then the namespace's MAC scheme; then a stable MAC derived from the name.
   if (input.macs) applyMacScheme(ns, input.macs.context, rootByName);
@@ -222,7 +223,7 @@ export function resolveHostBase(site: string, name: string, input: HostInput, pa
     rules: [],
     sysctls: Object.entries(input.sysctls ?? {}).map(([k, v]) => [k, sysctlValue(v)] as [string, string]),
     namespaces: [],
-    input,
+    input: targetInput(input, HOST_TARGET_KEYS),
   };
   wireRootLinks(host, input, path, ctx);
   host.underlay = pickUnderlay(host, input, path, ctx);

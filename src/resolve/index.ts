@@ -10,6 +10,7 @@ import { resolveHostBase, resolveNamespace, wireVxlan } from './host.js';
 import { linkIndex } from './links.js';
 import { parseRoute } from './routing.js';
 import { attachTenant, resolveTenants, VXLAN_OVERHEAD, type TenantAttachment } from './tenants.js';
+import { INVENTORY_TARGET_KEYS, targetInput } from './target-input.js';
 
 export interface ResolveResult {
   model: Model;
@@ -95,7 +96,7 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
   sites.sort(byName);
   for (const s of sites) s.hosts.sort(byName);
   hosts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const model: Model = { name, source, tenants, sites, hosts, checks: input.checks ?? [], input };
+  const model: Model = { name, source, tenants, sites, hosts, checks: input.checks ?? [], input: targetInput(input, INVENTORY_TARGET_KEYS) };
   return { model, lock: allocator.next };
 }
 
