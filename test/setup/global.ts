@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Tests run the real CLI (bin/netgen.js → dist/), so compile once before any test file starts. */
-export default function setup(): void {
+export default function setup(): () => void {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // Every scratch directory of the run (the tests' own, and those of the tools and CLIs they start)
+  // lands under one directory, removed when the run ends: a failed or interrupted test leaks nothing.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'netgen-tests-'));
+  process.env.TMPDIR = scratch;
+  return () => rmSync(scratch, { recursive: true, force: true });
 }
