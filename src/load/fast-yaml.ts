@@ -1,5 +1,5 @@
 import jsyaml from 'js-yaml';
-import { scanPlainYaml } from './plain-yaml.js';
+import { PATH_SEP, scanPlainYaml } from './plain-yaml.js';
 
 /**
  * The YAML 1.2 core schema's scalars exactly as the document parser (the `yaml` package) resolves
@@ -36,6 +36,14 @@ const floatType = new jsyaml.Type('tag:yaml.org,2002:float', {
 });
 
 /** A plain key as the parsers make it an object key: `1.0:` is the key "1", `true:` is "true". */
+/** A scanned path (keys as written, joined by PATH_SEP) as the parsed keys read: `1.0` becomes `1`. */
+export function parsedPathKey(p: string): string {
+  return p
+    .split(PATH_SEP)
+    .map((seg) => plainKeyString(seg))
+    .join(PATH_SEP);
+}
+
 export function plainKeyString(raw: string): string {
   if (!/^[-+.0-9tTfF]/.test(raw)) return raw; // most keys: nothing to resolve
   if (INT.test(raw) || INT_OCT.test(raw) || INT_HEX.test(raw)) return String(intType.construct(raw));

@@ -1,5 +1,5 @@
-import { plainKeyString } from '../../../load/fast-yaml.js';
-import { PATH_SEP, scanPlainYaml } from '../../../load/plain-yaml.js';
+import { parsedPathKey } from '../../../load/fast-yaml.js';
+import { scanPlainYaml } from '../../../load/plain-yaml.js';
 import type { JsonPath, Locator, SourceFile } from '../../../load/source.js';
 import { yaml } from '../../../load/yaml-lib.js';
 
@@ -25,7 +25,7 @@ export class LineIndex {
     const ok = scanPlainYaml(file.text, (p, line) => found.push([p, line]));
     if (!ok) return false;
     if (found.length && !this.lines.has('')) this.lines.set('', `${shown}:${found[0][1]}`);
-    for (const [p, line] of found) this.lines.set(normalise(p), `${shown}:${line}`);
+    for (const [p, line] of found) this.lines.set(parsedPathKey(p), `${shown}:${line}`);
     return true;
   }
 
@@ -68,13 +68,6 @@ export class LineIndex {
   }
 }
 
-/** Keys as written (`1.0`) to keys as parsed (`1`), segment by segment; sequence indexes are already numbers. */
-function normalise(p: string): string {
-  return p
-    .split(PATH_SEP)
-    .map((seg) => plainKeyString(seg))
-    .join(PATH_SEP);
-}
 
 /**
  * Names that do not depend on where netgen was run from (displayPath is relative to the working
