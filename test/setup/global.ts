@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -9,6 +9,8 @@ export default function setup(): () => void {
   // Every scratch directory of the run (the tests' own, and those of the tools and CLIs they start)
   // lands under one directory, removed when the run ends: a failed or interrupted test leaks nothing.
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'netgen-tests-'));
+  // Like /tmp itself: daemons the tests start drop to their own users (frr) and must reach their sockets.
+  chmodSync(scratch, 0o1777);
   process.env.TMPDIR = scratch;
   return () => rmSync(scratch, { recursive: true, force: true });
 }
