@@ -17,6 +17,22 @@ export interface CachedScript<T> {
 
 const cachePath = (file: string) => `${file}.${process.versions.v8}.v8`;
 
+/**
+ * Writes a cache file in one step (a temporary beside it, then a rename), so that a concurrent build
+ * never reads half of it. Best effort: false when the directory cannot be written.
+ */
+export function writeCacheFile(file: string, data: string | Uint8Array): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data, { flag: 'wx' });
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
+}
+
 /** Forgets the code cache of `file` (its code was replaced). */
 export function dropCodeCache(file: string): void {
   rmSync(cachePath(file), { force: true });
@@ -38,14 +54,7 @@ export function runCachedScript<T>(file: string, code: string, params: string[],
     save() {
       if (saved) return;
       saved = true;
-      const target = cachePath(file);
-      const tmp = `${target}.${process.pid}.tmp`;
-      try {
-        writeFileSync(tmp, script.createCachedData(), { flag: 'wx' });
-        renameSync(tmp, target);
-      } catch {
-        rmSync(tmp, { force: true });
-      }
+      writeCacheFile(cachePath(file), script.createCachedData());
     },
   };
 }

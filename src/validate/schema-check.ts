@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { Locator } from '../load/source.js';
 import { TEXT_PATTERN } from '../schema/patterns.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
-import { runCachedScript } from '../util/code-cache.js';
+import { runCachedScript, writeCacheFile } from '../util/code-cache.js';
 import { didYouMean } from '../util/suggest.js';
 
 const validators = new Map<boolean, ValidateFunction>();
@@ -97,15 +97,9 @@ function loadPrecompiled(file: string): ValidateFunction | undefined {
 }
 
 function savePrecompiled(file: string, key: string, code: () => string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, code(), { flag: 'wx' });
-    renameSync(tmp, file);
-    // Validators of earlier schema versions are dead weight.
-    for (const n of readdirSync(here)) if (n.startsWith(CACHE_PREFIX) && (n.endsWith('.cjs') || n.endsWith('.v8')) && !n.includes(key)) rmSync(path.join(here, n), { force: true });
-  } catch {
-    rmSync(tmp, { force: true });
-  }
+  if (!writeCacheFile(file, code())) return;
+  // Validators of earlier schema versions are dead weight.
+  for (const n of readdirSync(here)) if (n.startsWith(CACHE_PREFIX) && (n.endsWith('.cjs') || n.endsWith('.v8')) && !n.includes(key)) rmSync(path.join(here, n), { force: true });
 }
 
 function decodePointer(pointer: string): (string | number)[] {

@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+
 /** What a previous manifest.json says about one file. */
 export interface PreviousEntry {
   sha256: string;
@@ -15,6 +17,17 @@ export function modeText(mode: number): string {
   let t = modeTexts.get(mode);
   if (t === undefined) modeTexts.set(mode, (t = mode.toString(8).padStart(4, '0')));
   return t;
+}
+
+/** Whether `full` is a regular file of the size and mode a manifest recorded (never following a link). */
+export function onDiskAs(full: string, size: number, mode: string): boolean {
+  let st;
+  try {
+    st = lstatSync(full);
+  } catch {
+    return false;
+  }
+  return st.isFile() && st.size === size && modeText(st.mode & 0o777) === mode;
 }
 
 /** A hex sha256 as its 32 raw bytes in a one-byte string (half the memory), and back. */

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
-import { manifestEntries, modeText } from './manifest-index.js';
+import { manifestEntries, onDiskAs } from './manifest-index.js';
 import { listFiles } from './tree-files.js';
 
 /**
@@ -167,14 +167,7 @@ export function upToDate(outDir: string, inventory: string, overlays: string[]):
   let count = 0;
   for (const e of manifestEntries(manifestText.toString('utf8'))) {
     count++;
-    if (e.size === undefined) return undefined;
-    let st;
-    try {
-      st = lstatSync(path.join(outDir, e.path));
-    } catch {
-      return undefined;
-    }
-    if (!st.isFile() || st.size !== e.size || modeText(st.mode & 0o777) !== e.mode) return undefined;
+    if (e.size === undefined || !onDiskAs(path.join(outDir, e.path), e.size, e.mode)) return undefined;
   }
   if (onDisk.length !== count + 1) return undefined;
   return { files: onDisk.length, hosts: state.hosts };

@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ManifestIndex, modeText } from './manifest-index.js';
+import { ManifestIndex, onDiskAs } from './manifest-index.js';
 import { listFiles, readBytesIfFile } from './tree-files.js';
 
 /**
@@ -47,14 +47,7 @@ export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   if (index && checkIntact) {
     for (const rel of files) {
       const was = index.get(rel);
-      if (!was || was.size === undefined) continue;
-      let st;
-      try {
-        st = lstatSync(path.join(finalDir, rel));
-      } catch {
-        continue;
-      }
-      if (st.isFile() && st.size === was.size && modeText(st.mode & 0o777) === was.mode) index.markIntact(rel);
+      if (was?.size !== undefined && onDiskAs(path.join(finalDir, rel), was.size, was.mode)) index.markIntact(rel);
     }
   }
   return { stamp, existed, files, manifestSha, previous: index?.packedEntries() };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
 import { journalPath, replayJournal } from './journal.js';
-import { ManifestIndex, modeText } from './manifest-index.js';
+import { ManifestIndex, modeText, onDiskAs } from './manifest-index.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeFailure, WriteError } from './tree-files.js';
 
@@ -132,19 +132,8 @@ export class TreeWriter {
     assertSafeRelativePath(rel);
     const was = this.previous?.get(rel);
     if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.existing.has(rel)) return undefined;
-    if (this.statsKnown) {
-      if (!this.previous!.intact(rel)) return undefined;
-      this.seen.add(rel);
-      this.unchanged.push(rel);
-      return { sha256: was.sha256, size: was.size };
-    }
-    let st;
-    try {
-      st = lstatSync(path.join(this.finalDir, rel));
-    } catch {
-      return undefined;
-    }
-    if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== was.size) return undefined;
+    const asRecorded = this.statsKnown ? this.previous!.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
+    if (!asRecorded) return undefined;
     this.seen.add(rel);
     this.unchanged.push(rel);
     return { sha256: was.sha256, size: was.size };

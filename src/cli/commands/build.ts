@@ -91,8 +91,8 @@ function lockFileFor(outDir: string): string {
  */
 async function buildStreaming(inventory: string, outDir: string, flags: BuildFlags, started: number, compile: typeof import('../../pipeline/compile.js').compile): Promise<number> {
   const finalDir = path.resolve(outDir);
-  // The output lock is taken with the first file: an inventory with errors never writes, so it never
-  // waits for (or blocks) another build.
+  // The output lock is taken once the inventory has proved free of errors (compile's beforeOutput): an
+  // inventory with errors never writes, so it never waits for (or blocks) another build.
   let release: (() => void) | undefined;
   let writer: TreeWriter | undefined;
   // The last build's render fingerprints, read once the lock is held: they must describe the tree this
@@ -100,21 +100,21 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   let previous: Map<string, string> | undefined;
   // The old tree is listed and stat'ed on another thread while the inventory compiles.
   const survey = startSurvey(finalDir);
-  const open = (taken?: TreeSurvey): TreeWriter => {
+  const open = (taken: TreeSurvey | undefined): void => {
     release = acquireLock(lockFileFor(outDir));
     recoverInterruptedWrite(finalDir);
     writer = new TreeWriter(finalDir, { background: true, survey: taken });
     previous = previousFingerprints(finalDir, inventory, flags.templates ?? [], writer.previousManifestSha);
-    return writer;
   };
   try {
     const r = await compile(inventory, {
-      beforeOutput: async () => void open(await survey.result),
+      beforeOutput: async () => open(await survey.result),
       templateOverlays: flags.templates,
-      sink: (p, content, mode, sha) => (writer ?? open()).add(p, content, mode, sha),
-      pace: () => writer?.pace(),
+      // beforeOutput opened the writer before any of these is called.
+      sink: (p, content, mode, sha) => writer!.add(p, content, mode, sha),
+      pace: () => writer!.pace(),
       fingerprint: true,
-      reuse: { fingerprint: (group) => (writer ?? open(), previous?.get(group)), keep: (p, mode) => (writer ?? open()).keep(p, mode) },
+      reuse: { fingerprint: (group) => previous?.get(group), keep: (p, mode) => writer!.keep(p, mode) },
     });
     const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
     if (errors || !r.lock || !r.inputs || !writer) {
