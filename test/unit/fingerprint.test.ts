@@ -3,23 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, type CompileOptions } from '../../src/pipeline/compile.js';
-import { planGlobal, planHost } from '../../src/plan/plan.js';
+import { planGlobal, planHost, sharedPlanInput } from '../../src/plan/plan.js';
 import { emitters } from '../../src/render/emitters/index.js';
+import { networkdEmitter } from '../../src/render/emitters/networkd.js';
 import type { ManifestEntry } from '../../src/write/writer.js';
 import { EXAMPLES, inventoryPath } from '../helpers/paths.js';
 
-/** Throws at the first value JSON cannot express exactly (what a render fingerprint would miss). */
-function assertPlain(v: unknown, where: string): void {
+/**
+ * Throws at the first value JSON cannot express exactly (what a fingerprint would miss). The model may
+ * hold bigints: the host fingerprint leaves them out, as every address carries its text beside them.
+ */
+function assertPlain(v: unknown, where: string, bigints = false): void {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || v === undefined) return;
+  if (bigints && typeof v === 'bigint') return;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`${where}: ${v}`);
     return;
   }
   if (typeof v !== 'object') throw new Error(`${where}: a ${typeof v}`);
-  if (Array.isArray(v)) return v.forEach((x, i) => assertPlain(x, `${where}[${i}]`));
+  if (Array.isArray(v)) return v.forEach((x, i) => assertPlain(x, `${where}[${i}]`, bigints));
   const proto = Object.getPrototypeOf(v) as object | null;
   if (proto !== Object.prototype && proto !== null) throw new Error(`${where}: a ${(v as object).constructor?.name ?? 'non-plain object'}`);
-  for (const [k, x] of Object.entries(v)) assertPlain(x, `${where}.${k}`);
+  for (const [k, x] of Object.entries(v)) assertPlain(x, `${where}.${k}`, bigints);
   if (Object.getOwnPropertyNames(v).length !== Object.keys(v).length) throw new Error(`${where}: non-enumerable properties`);
 }
 
@@ -43,8 +48,18 @@ describe('render fingerprints', () => {
   it.each(EXAMPLES)('every context planned for %s is plain JSON data', async (example) => {
     const r = await compile(inventoryPath(example), { validateOnly: true });
     const model = r.model!;
-    for (const h of model.hosts) for (const p of planHost(h, model, emitters)) assertPlain(p.context, `${p.path} (${p.template})`);
+    const shared = sharedPlanInput(model, emitters);
+    for (const h of model.hosts) for (const p of planHost(h, shared, emitters)) assertPlain(p.context, `${p.path} (${p.template})`);
     for (const p of planGlobal(model, emitters)) assertPlain(p.context, `${p.path} (${p.template})`);
+  });
+
+  it.each(EXAMPLES)('every host of %s, and what hosts share, is plain data (the host fingerprint is its JSON)', async (example) => {
+    const r = await compile(inventoryPath(example), { validateOnly: true });
+    for (const h of r.model!.hosts) assertPlain(h, h.id, true);
+    const shared = sharedPlanInput(r.model!, emitters);
+    assertPlain(shared.input, 'shared input');
+    for (const [target, data] of shared.fromTargets) assertPlain(JSON.parse(JSON.stringify(data)), target);
+    for (const [target, data] of shared.fromTargets) expect(JSON.parse(JSON.stringify(data)), target).toEqual({ ...(data as object) });
   });
 
   describe('reuse', () => {
@@ -65,23 +80,37 @@ describe('render fingerprints', () => {
       expect(text).toContain('description: provider trunk }');
       writeFileSync(inv, text.replace('description: provider trunk }', 'description: provider trunk two }'));
       const kept: string[] = [];
+      const planned: string[] = [];
+      const planNetworkd = networkdEmitter.planHost!;
+      networkdEmitter.planHost = (host, shared) => {
+        planned.push(host.id);
+        return planNetworkd.call(networkdEmitter, host, shared);
+      };
       const second = await compileInto(inv, {
         fingerprint: true,
         reuse: {
-          fingerprint: (group) => fingerprints.get(group),
+          previous: (group) => fingerprints.get(group),
           keep: (p) => {
             kept.push(p);
             const was = first.manifest.find((e) => e.path === p)!;
             return { sha256: was.sha256, size: was.size };
           },
+          keepAll: (files) =>
+            files.map(({ path: p }) => {
+              kept.push(p);
+              const was = first.manifest.find((e) => e.path === p)!;
+              return { sha256: was.sha256, size: was.size };
+            }),
         },
-      });
+      }).finally(() => (networkdEmitter.planHost = planNetworkd));
       const full = await compileInto(inv);
       expect(second.manifest).toEqual(full.manifest);
       for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
 
-      const changed = hosts.filter((h) => second.r.fingerprints!.get(h) !== fingerprints.get(h));
+      const changed = hosts.filter((h) => second.r.fingerprints!.get(h)!.fingerprint !== fingerprints.get(h)!.fingerprint);
       expect(changed).toHaveLength(1);
+      // The unchanged hosts were not even planned: networkd plans every Linux host.
+      expect(planned).toEqual(changed);
       const ofHost = (p: string, h: string) => p.startsWith(`${h}/`);
       // Every file of every unchanged host was kept, not rendered; the changed host was rendered whole.
       for (const e of full.manifest) {
@@ -95,18 +124,53 @@ describe('render fingerprints', () => {
     it('renders a file after all when the writer cannot keep it', async () => {
       const first = await compileInto(inv, { fingerprint: true });
       const victim = first.manifest.find((e) => e.host !== undefined)!.path;
-      const second = await compileInto(inv, {
-        reuse: {
-          fingerprint: (group) => first.r.fingerprints!.get(group),
-          keep: (p) => {
-            if (p === victim) return undefined;
-            const was = first.manifest.find((e) => e.path === p)!;
-            return { sha256: was.sha256, size: was.size };
-          },
-        },
-      });
+      const keep = (p: string) => {
+        if (p === victim) return undefined;
+        const was = first.manifest.find((e) => e.path === p)!;
+        return { sha256: was.sha256, size: was.size };
+      };
+      const keepAll = (files: Array<{ path: string }>) => {
+        const kept = files.map((f) => keep(f.path));
+        return kept.every((k) => k) ? (kept as Array<{ sha256: string; size: number }>) : undefined;
+      };
+      const second = await compileInto(inv, { reuse: { previous: (group) => first.r.fingerprints!.get(group), keep, keepAll } });
       expect(second.files.get(victim)?.content).toBe(first.files.get(victim)!.content);
       expect(second.manifest).toEqual(first.manifest);
+    });
+
+    it('renders again a host whose files name another host that changed (security-group members)', async () => {
+      // network1 gets a VM port in group default; its bridge ruleset then lists every member of the
+      // group, compute1's ports included.
+      const base = readFileSync(inventoryPath('stretched-sites'), 'utf8');
+      const withPort = base.replace(
+        'brq-mosler: { members: [eth1.1203], ageing: 0 }',
+        'brq-mosler: { members: [eth1.1203, tapvm9], ageing: 0 }\n        taps:\n          tapvm9: {}\n        firewall:\n          ports:\n            tapvm9: { bridge: brq-mosler, mac: "fa:16:3e:00:00:09", addresses: [10.101.0.200], groups: [default] }',
+      );
+      expect(withPort).not.toBe(base);
+      writeFileSync(inv, withPort);
+      const first = await compileInto(inv, { fingerprint: true });
+      const ruleset = 'epouta/network1/etc/netgen/nftables/root.nft';
+      expect(first.files.get(ruleset)?.content).toContain('10.101.128.101');
+
+      // Only compute1's input changes: one of its VM addresses.
+      writeFileSync(inv, withPort.replace('addresses: [10.101.128.101]', 'addresses: [10.101.128.111]'));
+      const keep = (p: string) => {
+        const was = first.manifest.find((e) => e.path === p);
+        return was && { sha256: was.sha256, size: was.size };
+      };
+      const records = first.r.fingerprints!;
+      const keepAll = (files: Array<{ path: string }>) => {
+        const kept = files.map((f) => keep(f.path));
+        return kept.every((k) => k) ? (kept as Array<{ sha256: string; size: number }>) : undefined;
+      };
+      const second = await compileInto(inv, { fingerprint: true, reuse: { previous: (g) => records.get(g), keep, keepAll } });
+      const full = await compileInto(inv);
+      expect(second.files.get(ruleset)?.content).toContain('10.101.128.111');
+      expect(second.manifest).toEqual(full.manifest);
+      for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
+      const changed = [...records.keys()].filter((g) => g && second.r.fingerprints!.get(g)!.fingerprint !== records.get(g)!.fingerprint);
+      expect(changed).toContain('epouta/network1');
+      expect(changed).toContain('knox/compute1');
     });
   });
 });

@@ -7,6 +7,7 @@ import { forgetBuildState, previousFingerprints, saveBuildState, upToDate } from
 import { writePartial } from '../../write/partial.js';
 import { startSurvey, type TreeSurvey } from '../../write/survey.js';
 import { manifestJson } from '../../render/manifest.js';
+import type { GroupRecord } from '../../plan/reuse.js';
 import { HostSelection } from '../host-selection.js';
 import { watchBuild } from './watch.js';
 import { findInventories } from '../inventories.js';
@@ -97,7 +98,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   let writer: TreeWriter | undefined;
   // The last build's render fingerprints, read once the lock is held: they must describe the tree this
   // writer found, not one another build has replaced since.
-  let previous: Map<string, string> | undefined;
+  let previous: Map<string, GroupRecord> | undefined;
   // The old tree is listed and stat'ed on another thread while the inventory compiles.
   const survey = startSurvey(finalDir);
   const open = (taken: TreeSurvey | undefined): void => {
@@ -114,7 +115,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
       sink: (p, content, mode, sha) => writer!.add(p, content, mode, sha),
       pace: () => writer!.pace(),
       fingerprint: true,
-      reuse: { fingerprint: (group) => previous?.get(group), keep: (p, mode) => writer!.keep(p, mode) },
+      reuse: { previous: (group) => previous?.get(group), keep: (p, mode) => writer!.keep(p, mode), keepAll: (files) => writer!.keepAll(files) },
     });
     const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
     if (errors || !r.lock || !r.inputs || !writer) {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics/diagnostic.js';
 import type { HostModel, Link, Model, Origin } from '../../model/types.js';
 import { compile } from '../../pipeline/compile.js';
+import { sharedPlanInput } from '../../plan/plan.js';
 import { emitters } from '../../render/emitters/index.js';
 import { LineIndex } from '../../render/emitters/docs/lines.js';
 import { EXIT, type CommandContext } from '../context.js';
@@ -67,7 +68,8 @@ async function showHost(hostArg: string, inventories: string[], flags: ShowFlags
     const known = new Set(emitters.map((e) => e.target));
     if (flags.target && !known.has(flags.target)) throw new UsageError(`unknown target '${flags.target}'; targets: ${[...known].join(', ')}`);
     const chosen = emitters.filter((e) => e.planHost && (!flags.target || e.target === flags.target));
-    const planned = chosen.flatMap((e) => e.planHost!(host, model).map((p) => ({ ...p, target: e.target })));
+    const shared = sharedPlanInput(model, emitters);
+    const planned = chosen.flatMap((e) => e.planHost!(host, shared).map((p) => ({ ...p, target: e.target })));
     if (flags.context) {
       for (const p of planned) process.stdout.write(`==> ${p.path}  (target ${p.target}, template ${p.template ?? 'none'})\n${JSON.stringify(p.context ?? {}, jsonReplacer, 2)}\n\n`);
     } else {

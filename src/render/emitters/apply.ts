@@ -1,5 +1,5 @@
-import type { HostModel, Model } from '../../model/types.js';
-import { hostRoot, type Emitter, type PlannedFile } from '../../plan/artifact.js';
+import type { HostModel } from '../../model/types.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput } from '../../plan/artifact.js';
 import { NETNS_LIB_DIR, NETNS_SERVICE } from './netns.js';
 
 /**
@@ -9,9 +9,9 @@ import { NETNS_LIB_DIR, NETNS_SERVICE } from './netns.js';
  */
 export const applyEmitter: Emitter = {
   target: 'apply',
-  planHost(host: HostModel, model: Model): PlannedFile[] {
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
     if (host.role !== 'linux') return [];
-    const cephAdmin = Object.values(model.input.ceph ?? {}).some((c) => c?.admin_host === host.name);
+    const cephAdmin = Object.values(shared.input.ceph ?? {}).some((c) => c?.admin_host === host.name);
     const ctx = { site: host.site, host: host.name, namespaces: host.namespaces.map((n) => n.name), service: NETNS_SERVICE, cephAdmin };
     return [{ kind: 'apply', site: host.site, host: host.name, path: `${hostRoot(host)}/${NETNS_LIB_DIR}/apply`, template: 'apply/apply.sh.hbs', context: ctx, mode: 0o755 }];
   },

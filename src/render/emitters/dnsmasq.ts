@@ -1,6 +1,6 @@
 import type { HostModel, Link, Model, NamespaceModel } from '../../model/types.js';
 import { cidrContains, formatAddress, parseAddress } from '../../net/ip.js';
-import { hostRoot, type Emitter, type PlannedFile, type TargetReport } from '../../plan/artifact.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput, type TargetReport } from '../../plan/artifact.js';
 import { closest } from '../../util/suggest.js';
 import { NETNS_SERVICE } from './netns.js';
 
@@ -95,7 +95,7 @@ export function checkDhcp(model: Model, report: TargetReport): void {
 export const dnsmasqEmitter: Emitter = {
   target: 'dnsmasq',
   check: checkDhcp,
-  planHost(host: HostModel, model: Model): PlannedFile[] {
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
     if (host.role !== 'linux') return [];
     const served = host.namespaces.filter((ns) => ns.input.dhcp);
     if (served.length === 0) return [];
@@ -108,7 +108,7 @@ export const dnsmasqEmitter: Emitter = {
       template: 'dnsmasq/dnsmasq.conf.hbs',
       context: dnsmasqView(host, ns, ns.input.dhcp!),
     }));
-    const ctx = { host: host.name, inventory: model.source, confDir: `/${DNSMASQ_CONF_DIR}`, runDir: DNSMASQ_RUN_DIR, netnsService: NETNS_SERVICE, instances: served.map((ns) => ns.name) };
+    const ctx = { host: host.name, inventory: shared.source, confDir: `/${DNSMASQ_CONF_DIR}`, runDir: DNSMASQ_RUN_DIR, netnsService: NETNS_SERVICE, instances: served.map((ns) => ns.name) };
     files.push(
       { ...base, kind: 'systemd', path: `${root}/etc/systemd/system/${DNSMASQ_UNIT}`, template: 'dnsmasq/netgen-dnsmasq@.service.hbs', context: ctx },
       { ...base, kind: 'systemd', path: `${root}/etc/systemd/system/${NETNS_SERVICE}.d/50-netgen-dnsmasq.conf`, template: 'dnsmasq/netns-wants.conf.hbs', context: ctx },

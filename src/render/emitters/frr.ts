@@ -1,6 +1,6 @@
-import type { HostModel, Model } from '../../model/types.js';
+import type { HostModel } from '../../model/types.js';
 import { parseAddress } from '../../net/ip.js';
-import { hostRoot, type Emitter, type PlannedFile } from '../../plan/artifact.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput } from '../../plan/artifact.js';
 import { frrConfigView } from './frr-config.js';
 import { checkFrr } from './frr-check.js';
 import { frrInstances, type FrrInstance } from './frr-instance.js';
@@ -18,14 +18,14 @@ function vtyAddress(inst: FrrInstance): string {
   return '127.0.0.1';
 }
 
-function instanceFiles(inst: FrrInstance, model: Model): PlannedFile[] {
+function instanceFiles(inst: FrrInstance, shared: SharedPlanInput): PlannedFile[] {
   const { host, namespace } = inst;
   const base = { site: host.site, host: host.name };
   const etc = `${hostRoot(host)}/etc/frr${namespace ? `/${namespace}` : ''}`;
   const vty = vtyAddress(inst);
   const ctx = {
     host: host.name,
-    inventory: model.source,
+    inventory: shared.source,
     namespace,
     // Namespace names with '-' or '.' are refused by the checks (NG6010), so the name is its own systemd instance name.
     unitInstance: namespace,
@@ -53,8 +53,8 @@ function instanceFiles(inst: FrrInstance, model: Model): PlannedFile[] {
 /** One FRR instance (zebra + bgpd) per namespace with `bgp:`, and one for the root namespace of a linux host with `bgp:`. */
 export const frrEmitter: Emitter = {
   target: 'frr',
-  planHost(host: HostModel, model: Model): PlannedFile[] {
-    return frrInstances(host).flatMap((inst) => instanceFiles(inst, model));
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
+    return frrInstances(host).flatMap((inst) => instanceFiles(inst, shared));
   },
   check: checkFrr,
 };

@@ -1,5 +1,5 @@
-import type { HostModel, Link, Model, NamespaceModel, RouteModel, RuleModel } from '../../model/types.js';
-import { hostRoot, type Emitter, type PlannedFile } from '../../plan/artifact.js';
+import type { HostModel, Link, NamespaceModel, RouteModel, RuleModel } from '../../model/types.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput } from '../../plan/artifact.js';
 
 export const NETNS_LIB_DIR = 'usr/local/lib/netgen';
 export const NETNS_SERVICE = 'netgen-netns.service';
@@ -105,7 +105,7 @@ function vxlanArgs(l: Link): string[] {
  * Other targets add steps to a namespace's setup and teardown (load its nftables ruleset, start a
  * daemon): each returns ready-quoted shell lines, run after links and addresses exist and before forwarding is switched on (so a firewall is in place before the namespace routes anything).
  */
-export type NamespaceHook = (host: HostModel, ns: NamespaceModel, model: Model) => { up: string[]; down: string[] };
+export type NamespaceHook = (host: HostModel, ns: NamespaceModel, shared: SharedPlanInput) => { up: string[]; down: string[] };
 const namespaceHooks: NamespaceHook[] = [];
 
 export function registerNamespaceHook(hook: NamespaceHook): void {
@@ -114,14 +114,14 @@ export function registerNamespaceHook(hook: NamespaceHook): void {
 
 export const netnsEmitter: Emitter = {
   target: 'netns',
-  planHost(host: HostModel, model: Model): PlannedFile[] {
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
     if (host.role !== 'linux' || host.namespaces.length === 0) return [];
     const base = { site: host.site, host: host.name };
     const namespaces = host.namespaces.map((ns) => {
-      const hooks = namespaceHooks.map((h) => h(host, ns, model));
+      const hooks = namespaceHooks.map((h) => h(host, ns, shared));
       return { ...namespaceView(ns, host), hooks: hooks.flatMap((h) => h.up), hooksDown: hooks.flatMap((h) => h.down) };
     });
-    const ctx = { host: host.name, site: host.site, inventory: model.source, namespaces, reversed: [...namespaces].reverse(), libDir: `/${NETNS_LIB_DIR}` };
+    const ctx = { host: host.name, site: host.site, inventory: shared.source, namespaces, reversed: [...namespaces].reverse(), libDir: `/${NETNS_LIB_DIR}` };
     const dir = `${hostRoot(host)}/${NETNS_LIB_DIR}`;
     return [
       { ...base, kind: 'netns', path: `${dir}/netns-up.sh`, template: 'netns/netns-up.sh.hbs', context: ctx, mode: 0o755 },

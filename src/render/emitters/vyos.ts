@@ -1,6 +1,6 @@
 import type { HostModel, Link, Model, RouteModel } from '../../model/types.js';
 import { parseAddress, parseCidr, type Family } from '../../net/ip.js';
-import { hostRoot, type Emitter, type PlannedFile, type TargetReport } from '../../plan/artifact.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput, type TargetReport } from '../../plan/artifact.js';
 import type { JsonPath } from '../../load/source.js';
 import type { HostInput } from '../../schema/inventory.js';
 
@@ -353,10 +353,10 @@ export function checkVyos(model: Model, report: TargetReport): void {
 export const vyosEmitter: Emitter = {
   target: 'vyos',
   check: checkVyos,
-  planHost(host: HostModel, model: Model): PlannedFile[] {
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
     if (host.role !== 'vyos') return [];
     const base = { site: host.site, host: host.name, kind: 'vyos' as const };
-    const ctx = { host: host.name, site: host.site, inventory: model.source, sections: vyosSections(host), setFile: `/${VYOS_SET_FILE}`, script: `/${VYOS_APPLY_SCRIPT}` };
+    const ctx = { host: host.name, site: host.site, inventory: shared.source, sections: vyosSections(host), setFile: `/${VYOS_SET_FILE}`, script: `/${VYOS_APPLY_SCRIPT}` };
     return [
       { ...base, path: `${hostRoot(host)}/${VYOS_SET_FILE}`, template: 'vyos/netgen.set.hbs', context: ctx },
       { ...base, path: `${hostRoot(host)}/${VYOS_APPLY_SCRIPT}`, template: 'vyos/netgen-apply.sh.hbs', context: ctx, mode: 0o755 },

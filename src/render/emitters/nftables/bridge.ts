@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Family } from '../../../net/ip.js';
 import type { Model } from '../../../model/types.js';
+import type { SharedPlanInput } from '../../../plan/artifact.js';
 import type { PortSecurity, SecurityGroup, SgRule } from '../../../schema/targets.js';
 import { addressText, ipKw, l4Match, parsePort, prefixText, quoteIf, rule, setOf, type NftChain, type NftRule, type NftSet, type NftTable, type Proto } from './expr.js';
 import { refText, scopesOf, type FirewallScope } from './scope.js';
@@ -18,32 +19,33 @@ type PortInput = Static<typeof PortSecurity>;
 type GroupInput = Static<typeof SecurityGroup>;
 type SgRuleInput = Static<typeof SgRule>;
 
-/** Addresses of every port in each group, over the whole inventory: remote_group means all members. */
-const membersCache = new WeakMap<Model, Map<string, string[]>>();
-export function groupMembers(model: Model): Map<string, string[]> {
-  let m = membersCache.get(model);
-  if (m) return m;
-  m = new Map();
+/** The nftables emitter's target name, under which it shares the group members. */
+export const NFT_TARGET = 'nftables';
+
+/** Addresses of every port in each security group, by group name. */
+type GroupMembers = Record<string, string[]>;
+
+/**
+ * Every group's members over the whole inventory (remote_group means all of them): the one thing a
+ * host's rulesets read of other hosts, shared with every host plan (`shareAcrossHosts`). A record
+ * without a prototype, so a group named like an Object method is just a name.
+ */
+export function groupMembers(model: Model): GroupMembers {
+  const m: GroupMembers = Object.create(null) as GroupMembers;
   for (const host of model.hosts)
     for (const scope of scopesOf(host))
-      for (const port of Object.values(scope.firewall?.ports ?? {}))
-        for (const g of port.groups ?? []) {
-          const list = m.get(g) ?? [];
-          list.push(...port.addresses);
-          m.set(g, list);
-        }
-  membersCache.set(model, m);
+      for (const port of Object.values(scope.firewall?.ports ?? {})) for (const g of port.groups ?? []) (m[g] ??= []).push(...port.addresses);
   return m;
 }
 
 export const setName = (group: string, f: Family) => `sg-${group}-v${f}`;
 const FAMILIES: Family[] = [4, 6];
 
-export function bridgeTable(scope: FirewallScope, model: Model): NftTable | undefined {
+export function bridgeTable(scope: FirewallScope, shared: SharedPlanInput): NftTable | undefined {
   const ports = Object.entries(scope.firewall?.ports ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (!ports.length) return undefined;
-  const groups = model.input.security_groups ?? {};
-  const members = groupMembers(model);
+  const groups = shared.input.security_groups ?? {};
+  const members = (shared.fromTargets.get(NFT_TARGET) ?? Object.create(null)) as GroupMembers;
   const referenced = new Set<string>();
   for (const [, p] of ports) for (const g of p.groups ?? []) for (const r of groups[g]?.rules ?? []) if (r.remote_group && groups[r.remote_group]) referenced.add(r.remote_group);
   const sets: NftSet[] = [...referenced].sort().flatMap((g) =>
@@ -51,7 +53,7 @@ export function bridgeTable(scope: FirewallScope, model: Model): NftTable | unde
       name: setName(g, f),
       type: f === 4 ? ('ipv4_addr' as const) : ('ipv6_addr' as const),
       comment: `security_groups.${g}: IPv${f} addresses of its members`,
-      elements: [...new Set((members.get(g) ?? []).map(addressText).filter((a) => a?.family === f).map((a) => a!.text))].sort(),
+      elements: [...new Set((members[g] ?? []).map(addressText).filter((a) => a?.family === f).map((a) => a!.text))].sort(),
     })),
   );
   const dispatch = (dir: 'iifname' | 'oifname', prefix: string, what: string) =>

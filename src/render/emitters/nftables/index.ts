@@ -1,8 +1,8 @@
-import type { HostModel, Model, NamespaceModel } from '../../../model/types.js';
-import { hostRoot, type Emitter, type PlannedFile } from '../../../plan/artifact.js';
+import type { HostModel, NamespaceModel } from '../../../model/types.js';
+import { hostRoot, type Emitter, type PlannedFile, type SharedPlanInput } from '../../../plan/artifact.js';
 import { shellWord } from '../../quote.js';
 import { registerNamespaceHook } from '../netns.js';
-import { bridgeTable } from './bridge.js';
+import { bridgeTable, groupMembers, NFT_TARGET } from './bridge.js';
 import { checkNftables } from './check.js';
 import type { NftTable } from './expr.js';
 import { inetTable } from './inet.js';
@@ -15,8 +15,8 @@ export const rootRulesetPath = () => `/${NFT_DIR}/root.nft`;
 export const namespaceRulesetPath = (ns: string) => `/${NFT_DIR}/netns/${ns}.nft`;
 
 /** The tables of one scope; none when the inventory asks nothing of this namespace. */
-export function tablesOf(scope: FirewallScope, model: Model): NftTable[] {
-  return [inetTable(scope), bridgeTable(scope, model)].filter((t): t is NftTable => !!t);
+export function tablesOf(scope: FirewallScope, shared: SharedPlanInput): NftTable[] {
+  return [inetTable(scope), bridgeTable(scope, shared)].filter((t): t is NftTable => !!t);
 }
 
 function rulesetFile(host: HostModel, target: string, scope: string, loadCommand: string, tables: NftTable[]): PlannedFile {
@@ -24,19 +24,20 @@ function rulesetFile(host: HostModel, target: string, scope: string, loadCommand
 }
 
 export const nftablesEmitter: Emitter = {
-  target: 'nftables',
+  target: NFT_TARGET,
   check: checkNftables,
-  planHost(host: HostModel, model: Model): PlannedFile[] {
+  shareAcrossHosts: groupMembers,
+  planHost(host: HostModel, shared: SharedPlanInput): PlannedFile[] {
     if (host.role !== 'linux') return [];
     const files: PlannedFile[] = [];
-    const root = tablesOf(rootScope(host), model);
+    const root = tablesOf(rootScope(host), shared);
     if (root.length) {
       const path = rootRulesetPath();
       files.push(rulesetFile(host, path, `the root namespace of ${host.id}`, `nft -f ${path}`, root));
       files.push({ site: host.site, host: host.name, kind: 'systemd', path: `${hostRoot(host)}/etc/systemd/system/${NFT_SERVICE}`, template: 'nftables/netgen-nftables.service.hbs', context: { host: host.id, path, tables: root } });
     }
     for (const ns of host.namespaces) {
-      const tables = tablesOf(namespaceScope(host, ns), model);
+      const tables = tablesOf(namespaceScope(host, ns), shared);
       if (tables.length) files.push(rulesetFile(host, namespaceRulesetPath(ns.name), `namespace ${ns.name} on ${host.id}`, loadLine(ns), tables));
     }
     return files;
@@ -49,4 +50,4 @@ function loadLine(ns: NamespaceModel): string {
 
 // The namespace scripts load a namespace's ruleset once its links exist; deleting the namespace
 // on the way down removes its rules with it, so there is nothing to undo.
-registerNamespaceHook((host, ns, model) => (tablesOf(namespaceScope(host, ns), model).length ? { up: [loadLine(ns)], down: [] } : { up: [], down: [] }));
+registerNamespaceHook((host, ns, shared) => (tablesOf(namespaceScope(host, ns), shared).length ? { up: [loadLine(ns)], down: [] } : { up: [], down: [] }));
