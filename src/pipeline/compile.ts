@@ -174,8 +174,8 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   /** Keeps every file the last build listed for an unchanged host, or nothing when one of them cannot be kept. */
   const keepWhole = (host: HostModel, record: GroupRecord): boolean => {
     const listed = plannedFromList(host, record.files!);
-    const kept = opts.reuse!.keepAll(listed);
-    kept?.forEach((k, i) => manifest.add(manifestEntry(listed[i], k.sha256, k.size)));
+    const kept = listed && opts.reuse!.keepAll(listed);
+    kept?.forEach((k, i) => manifest.add(manifestEntry(listed![i], k.sha256, k.size)));
     return kept !== undefined;
   };
   // Host by host: a host's plan and text are garbage once written, so nothing grows with the inventory

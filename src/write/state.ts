@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs } from './manifest-index.js';
 import { listFiles } from './tree-files.js';
-import type { ArtifactKind } from '../plan/artifact.js';
-import type { GroupRecord, HostFiles } from '../plan/reuse.js';
+import type { GroupRecord } from '../plan/reuse.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in
@@ -29,8 +28,8 @@ interface BuildState {
   hosts: number;
   /**
    * Per host id ('' for the inventory-wide files): its fingerprint and the index of its file list in
-   * `fileLists`. Hosts alike list the same files, so each distinct list is stored once, as one string
-   * (`rel \t kind \t mode` lines): parsing arrays of arrays cost more than the rest of a no-op build.
+   * `fileLists` (plan/reuse.ts HostFiles, one string each). Hosts alike list the same files, so each
+   * distinct list is stored once.
    */
   groups?: Record<string, [fingerprint: string, files?: number]>;
   fileLists?: string[];
@@ -122,37 +121,16 @@ export function saveBuildState(
 function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups' | 'fileLists'> {
   const groups: NonNullable<BuildState['groups']> = {};
   const fileLists: string[] = [];
-  // Reused hosts hand back the very list they were given, so most lists are found by identity.
-  const byList = new Map<HostFiles, number | undefined>();
-  const byText = new Map<string, number>();
+  const index = new Map<string, number>();
   for (const [group, { fingerprint, files }] of records) {
-    let index = files && byList.get(files);
-    if (files && !byList.has(files)) {
-      const text = encodeFileList(files);
-      index = text === undefined ? undefined : byText.get(text);
-      if (text !== undefined && index === undefined) byText.set(text, (index = fileLists.push(text) - 1));
-      byList.set(files, index);
+    if (files === undefined) groups[group] = [fingerprint];
+    else {
+      let i = index.get(files);
+      if (i === undefined) index.set(files, (i = fileLists.push(files) - 1));
+      groups[group] = [fingerprint, i];
     }
-    groups[group] = index === undefined ? [fingerprint] : [fingerprint, index];
   }
   return { groups, fileLists };
-}
-
-function encodeFileList(files: HostFiles): string | undefined {
-  const lines = files.map(([rel, kind, mode]) => `${rel}\t${kind}\t${mode}`);
-  return lines.some((l) => l.split(/[\t\n]/).length !== 3) ? undefined : lines.join('\n');
-}
-
-/** A file list as encodeFileList wrote it, or undefined when it is not one (relative paths without empty, '.' or '..' segments). */
-function decodeFileList(text: unknown): HostFiles | undefined {
-  if (typeof text !== 'string') return undefined;
-  const files: HostFiles = [];
-  for (const line of text ? text.split('\n') : []) {
-    const [rel, kind, mode] = line.split('\t');
-    if (mode === undefined || !/^\d+$/.test(mode) || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return undefined;
-    files.push([rel, kind as ArtifactKind, Number(mode)]);
-  }
-  return files;
 }
 
 /**
@@ -167,13 +145,7 @@ export function previousFingerprints(outDir: string, inventory: string, overlays
     if (state.version !== VERSION || !state.groups || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
     if (state.manifestSha !== manifestSha) return undefined;
     const lists = state.fileLists ?? [];
-    // Decoded once each and shared by the hosts that list them (packGroups finds them by identity).
-    const decoded = new Map<number, HostFiles | undefined>();
-    const list = (i: number | undefined) => {
-      if (i === undefined) return undefined;
-      if (!decoded.has(i)) decoded.set(i, decodeFileList(lists[i]));
-      return decoded.get(i);
-    };
+    const list = (i: number | undefined) => (i !== undefined && typeof lists[i] === 'string' ? lists[i] : undefined);
     return new Map(Object.entries(state.groups).map(([group, [fingerprint, files]]) => [group, { fingerprint, files: list(files) }]));
   } catch {
     return undefined;

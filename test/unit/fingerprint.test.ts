@@ -6,6 +6,7 @@ import { compile, type CompileOptions } from '../../src/pipeline/compile.js';
 import { planGlobal, planHost, sharedPlanInput } from '../../src/plan/plan.js';
 import { emitters } from '../../src/render/emitters/index.js';
 import { networkdEmitter } from '../../src/render/emitters/networkd.js';
+import { hostFilesOf, plannedFromList } from '../../src/plan/reuse.js';
 import type { ManifestEntry } from '../../src/write/writer.js';
 import { EXAMPLES, inventoryPath } from '../helpers/paths.js';
 
@@ -60,6 +61,19 @@ describe('render fingerprints', () => {
     assertPlain(shared.input, 'shared input');
     for (const [target, data] of shared.fromTargets) assertPlain(JSON.parse(JSON.stringify(data)), target);
     for (const [target, data] of shared.fromTargets) expect(JSON.parse(JSON.stringify(data)), target).toEqual({ ...(data as object) });
+  });
+
+  it('a host file list reads back as planned, and a tampered one is refused', async () => {
+    const r = await compile(inventoryPath('stretched-sites'), { validateOnly: true });
+    const shared = sharedPlanInput(r.model!, emitters);
+    for (const host of r.model!.hosts) {
+      const planned = planHost(host, shared, emitters);
+      const list = hostFilesOf(host, planned)!;
+      expect(plannedFromList(host, list)).toEqual(planned.map((p) => ({ path: p.path, kind: p.kind, site: p.site, host: p.host, mode: p.mode ?? 0o644 })));
+    }
+    const host = r.model!.hosts[0];
+    for (const bad of ['../etc/passwd\tnetworkd\t420', 'a//b\tnetworkd\t420', 'a\tnot-a-kind\t420', 'a\tnetworkd\t99999', 'a\tnetworkd', 'a\tnetworkd\t4x']) expect(plannedFromList(host, bad), bad).toBeUndefined();
+    expect(hostFilesOf(host, [{ path: 'elsewhere/x', kind: 'doc' }])).toBeUndefined();
   });
 
   describe('reuse', () => {
