@@ -81,7 +81,7 @@ export interface CompileResult {
   manifest?: ManifestEntry[];
   /** What the output was made from (for the up-to-date check of the next build). */
   inputs?: BuildInputs;
-  /** With `fingerprint`: per host id ('' for inventory-wide files), what its files were made from. */
+  /** With `fingerprint`: per host id (and per inventory-wide file, `globalGroup`), what its files were made from. */
   fingerprints?: Map<string, GroupRecord>;
   lock?: { path: string; text: string; previousText?: string };
   timings: Timings;
@@ -202,10 +202,14 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
         timings.mark('write', true);
       }
     }
-    const planned = planGlobal(model, emitters);
-    const fingerprint = renderKey ? groupFingerprint(renderKey, planned) : undefined;
-    if (fingerprint !== undefined) fingerprints?.set('', { fingerprint });
-    produce(planned, fingerprint !== undefined && opts.reuse?.previous('')?.fingerprint === fingerprint);
+    // Inventory-wide files are few and each is reused on its own: an edit in one site leaves the other
+    // sites' diagrams alone.
+    for (const p of planGlobal(model, emitters)) {
+      const group = globalGroup(p.path);
+      const fingerprint = renderKey ? groupFingerprint(renderKey, [p]) : undefined;
+      if (fingerprint !== undefined) fingerprints?.set(group, { fingerprint });
+      produce([p], fingerprint !== undefined && opts.reuse?.previous(group)?.fingerprint === fingerprint);
+    }
   } catch (e) {
     if (e instanceof TemplateRenderError) {
       bag.error('NG9003', `template ${e.template}: ${e.message}`, { file: engine.resolvePath(e.template), line: 1, col: 1 });
@@ -221,6 +225,9 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   // thing a big build would otherwise hold on to.
   return { bag, loaded, model, files, manifest: opts.sink ? undefined : manifest.toArray(), lock: lockInfo, inputs, fingerprints, timings };
 }
+
+/** The reuse group of an inventory-wide file: its path after a NUL, which no host id holds. */
+export const globalGroup = (path: string): string => `\0${path}`;
 
 function overlayKey(source: string, overlayFiles: string[]): string {
   const h = createHash('sha256').update(`${source}\0`);

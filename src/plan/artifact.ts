@@ -15,8 +15,13 @@ export interface PlannedFile {
   /** A template under templates/ and the data it receives... */
   template?: string;
   context?: object;
-  /** ...or content produced directly (manifest-like files). */
+  /** ...or content produced directly (manifest-like files)... */
   content?: string;
+  /**
+   * ...or content made only when the file has to be written (an SVG laid out from its DOT, 160 ms a
+   * site): `from` is all it is made from (the reuse key), `make` a pure function of it.
+   */
+  derived?: { from: string; make: (from: string) => string };
   /** File mode: 0o755 for scripts. */
   mode?: number;
 }

@@ -18,7 +18,7 @@ import { ARTIFACT_KINDS, hostRoot, type ArtifactKind, type PlannedFile, type Sha
  */
 export type HostFiles = string;
 
-/** What one group (a host, or '' for the inventory-wide files) was built from, for the next build. */
+/** What one group (a host, or one inventory-wide file) was built from, for the next build. */
 export interface GroupRecord {
   fingerprint: string;
   /** Absent when the host's files cannot be listed that way (then it is always planned). */

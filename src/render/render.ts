@@ -17,6 +17,7 @@ export class TemplateRenderError extends Error {
 export function renderOne(p: PlannedFile, engine: TemplateEngine): { content: string; mode: number; entry: ManifestEntry } {
   let content: string;
   if (p.content !== undefined) content = p.content;
+  else if (p.derived) content = p.derived.make(p.derived.from);
   else {
     try {
       content = engine.render(p.template!, p.context ?? {});
@@ -47,6 +48,7 @@ export function groupFingerprint(renderKey: string, planned: PlannedFile[]): str
     planned.forEach((p, i) => {
       text += `\0${p.path}\0${p.kind}\0${p.site ?? ''}\0${p.host ?? ''}\0${p.mode ?? 0o644}\0`;
       if (p.content !== undefined) text += `c${p.content}`;
+      else if (p.derived) text += `d${p.derived.from}`;
       else {
         const context = p.context ?? {};
         const first = seen.get(context);

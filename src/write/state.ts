@@ -27,7 +27,7 @@ interface BuildState {
   manifestSha: string;
   hosts: number;
   /**
-   * Per host id ('' for the inventory-wide files): its fingerprint and the index of its file list in
+   * Per host id (and per inventory-wide file, NUL and its path): its fingerprint and the index of its file list in
    * `fileLists` (plan/reuse.ts HostFiles, one string each). Hosts alike list the same files, so each
    * distinct list is stored once.
    */

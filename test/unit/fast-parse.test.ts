@@ -116,6 +116,13 @@ describe('line index by scan agrees with the document walk', () => {
         // Every key and item the walk knows has the same line by scan (the scan adds no wrong ones).
         for (const [k, v] of walked) if (k.split('\u0000').length <= 1 || scanned.has(k)) expect(scanned.get(k), `${path.basename(inv)}: ${k.replaceAll('\u0000', '.')}`).toBe(v);
         for (const [k, v] of scanned) expect(walked.get(k), `${path.basename(inv)}: ${k.replaceAll('\u0000', '.')}`).toBe(v);
+        // An index of a few wanted origins answers for them (and for missing ones, by their ancestors) as the whole index does.
+        const full = new LineIndex(loaded!.locator);
+        const keys = [...scanned.keys()].filter((_, i) => i % 7 === 3);
+        const wanted = [...keys.map((k) => k.split('\u0000')), ...keys.map((k) => [...k.split('\u0000'), 'no-such-key', 0])];
+        const some = new LineIndex(loaded!.locator, { wanted });
+        for (const origin of wanted) expect(some.at(origin), `${path.basename(inv)}: ${origin.join('.')}`).toBe(full.at(origin));
+        expect(some.entries().size).toBeLessThan(full.entries().size);
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, type CompileOptions } from '../../src/pipeline/compile.js';
+import { compile, globalGroup, type CompileOptions } from '../../src/pipeline/compile.js';
 import { planGlobal, planHost, sharedPlanInput } from '../../src/plan/plan.js';
 import { emitters } from '../../src/render/emitters/index.js';
 import { networkdEmitter } from '../../src/render/emitters/networkd.js';
@@ -87,7 +87,8 @@ describe('render fingerprints', () => {
       const first = await compileInto(inv, { fingerprint: true });
       const fingerprints = first.r.fingerprints!;
       const hosts = first.r.model!.hosts.map((h) => h.id);
-      expect([...fingerprints.keys()].sort()).toEqual(['', ...hosts].sort());
+      const globals = first.manifest.filter((e) => e.path.startsWith('docs/') || e.path.startsWith('ansible/') || e.kind === 'ceph').map((e) => globalGroup(e.path));
+      expect([...fingerprints.keys()].sort()).toEqual([...globals, ...hosts].sort());
 
       // One interface description of one host changes: that host's files differ, no other host's do.
       const text = readFileSync(inv, 'utf8');
@@ -133,6 +134,30 @@ describe('render fingerprints', () => {
         if (owner === changed[0]) expect(second.files.has(e.path), e.path).toBe(true);
       }
       expect(kept.some((p) => ofHost(p, changed[0]))).toBe(false);
+      // Interface descriptions are not drawn: no diagram changed, so none was laid out again.
+      for (const s of first.r.model!.sites) expect(kept).toContain(`docs/${s.name}.svg`);
+    });
+
+    it('lays out again only the diagram of the site that changed', async () => {
+      writeFileSync(inv, readFileSync(inventoryPath('stretched-sites'), 'utf8'));
+      const first = await compileInto(inv, { fingerprint: true });
+      // A tap's description is its label in the knox diagram.
+      writeFileSync(inv, readFileSync(inv, 'utf8').replace('{ description: VM mosler-1 }', '{ description: VM mosler-one }'));
+      const keep = (p: string) => {
+        const was = first.manifest.find((e) => e.path === p);
+        return was && { sha256: was.sha256, size: was.size };
+      };
+      const keepAll = (files: Array<{ path: string }>) => {
+        const kept = files.map((f) => keep(f.path));
+        return kept.every((k) => k) ? (kept as Array<{ sha256: string; size: number }>) : undefined;
+      };
+      const records = first.r.fingerprints!;
+      const second = await compileInto(inv, { fingerprint: true, reuse: { previous: (g) => records.get(g), keep, keepAll } });
+      const full = await compileInto(inv);
+      expect(second.manifest).toEqual(full.manifest);
+      expect(second.files.get('docs/knox.svg')?.content).toBe(full.files.get('docs/knox.svg')!.content);
+      expect(full.files.get('docs/knox.svg')!.content).toMatch(/VM mosler(-|&#45;)one/);
+      expect(second.files.has('docs/epouta.svg')).toBe(false);
     });
 
     it('renders a file after all when the writer cannot keep it', async () => {

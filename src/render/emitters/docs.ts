@@ -48,9 +48,10 @@ export const docsEmitter: Emitter = {
       const dot = topologyDot(topology, headerLines('//', { source: model.source }));
       files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.dot`, content: dot });
       const nodes = topology.hosts.reduce((n, h) => n + h.nodes.length, 0);
-      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.svg`, content: renderSvg(dot, model.source) });
+      // Laid out only when the DOT changed (or the SVG is missing): an edit in one site does not redraw the others.
+      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } });
     }
-    const plan = addressPlan(model, new LineIndex(model.locator));
+    const plan = addressPlan(model, (wanted) => new LineIndex(model.locator, { wanted }));
     files.push({ kind: 'doc', path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: plan });
     return files;
   },

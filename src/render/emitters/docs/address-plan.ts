@@ -1,4 +1,4 @@
-import type { HostModel, Link, Model, NamespaceModel } from '../../../model/types.js';
+import type { HostModel, Link, Model, NamespaceModel, Origin } from '../../../model/types.js';
 import { parseCidr } from '../../../net/ip.js';
 import type { LineIndex } from './lines.js';
 
@@ -43,7 +43,10 @@ function tablesOf(l: Link): string {
   return [...t].sort().join(', ');
 }
 
-function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: number | undefined, lines: LineIndex): Row[] {
+/** Rows whose `source` is filled in once every cited origin is known (one small line index, not all of them). */
+type Cite = (row: { source: string }, origin: Origin) => void;
+
+function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: number | undefined, cite: Cite): Row[] {
   const base = {
     host: mdCell(host.name),
     namespace: mdCell(ns?.name ?? ''),
@@ -54,13 +57,16 @@ function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: n
     mac: mdCell(l.mac ?? l.veth?.peerMac),
     table: mdCell(tablesOf(l)),
   };
-  if (l.addresses.length === 0) return [{ ...base, address: '', subnet: '', source: mdCell(lines.at(l.origin)) }];
-  return l.addresses.map((a) => ({
-    ...base,
-    address: mdCell(`${a.text}${a.allocated ? ' (allocated)' : ''}${a.shared ? ' (shared)' : ''}`),
-    subnet: mdCell(parseCidr(a.text)?.networkText ?? ''),
-    source: mdCell(lines.at(a.origin)),
-  }));
+  if (l.addresses.length === 0) {
+    const row = { ...base, address: '', subnet: '', source: '' };
+    cite(row, l.origin);
+    return [row];
+  }
+  return l.addresses.map((a) => {
+    const row = { ...base, address: mdCell(`${a.text}${a.allocated ? ' (allocated)' : ''}${a.shared ? ' (shared)' : ''}`), subnet: mdCell(parseCidr(a.text)?.networkText ?? ''), source: '' };
+    cite(row, a.origin);
+    return row;
+  });
 }
 
 /** Links worth a row: they carry an address, a VNI, a VLAN, a MAC, or belong to a namespace. */
@@ -68,7 +74,14 @@ function interesting(l: Link, inNamespace: boolean): boolean {
   return inNamespace || l.addresses.length > 0 || !!l.vxlan || !!l.vlan || !!l.mac || l.kind === 'bridge' || l.kind === 'vrf';
 }
 
-export function addressPlan(model: Model, lines: LineIndex) {
+/** `linesFor` makes the line index of the origins the plan cites. */
+export function addressPlan(model: Model, linesFor: (wanted: Origin[]) => LineIndex) {
+  const cited: Array<{ source: string }> = [];
+  const origins: Origin[] = [];
+  const cite: Cite = (row, origin) => {
+    cited.push(row);
+    origins.push(origin);
+  };
   const tenantNames = new Set(model.tenants.map((t) => t.name));
   const vniTenant = new Map(model.tenants.map((t) => [t.vni, t.name]));
   const tenantVni = new Map(model.tenants.map((t) => [t.name, t.vni]));
@@ -88,26 +101,38 @@ export function addressPlan(model: Model, lines: LineIndex) {
       const derived = l.derivedFrom?.startsWith('tenant ') ? l.derivedFrom.slice(7) : undefined;
       const tenant = derived ?? (l.vxlan ? vniTenant.get(l.vxlan.vni) : undefined);
       const group = tenant && tenantNames.has(tenant) ? tenant : OTHER;
-      add(group, h.site, rowsOf(h, undefined, l, undefined, lines));
+      add(group, h.site, rowsOf(h, undefined, l, undefined, cite));
     }
     for (const ns of h.namespaces) {
       const group = ns.tenant && tenantNames.has(ns.tenant) ? ns.tenant : OTHER;
       const vni = ns.tenant ? tenantVni.get(ns.tenant) : undefined;
-      for (const l of ns.links) add(group, h.site, rowsOf(h, ns, l, vni, lines));
+      for (const l of ns.links) add(group, h.site, rowsOf(h, ns, l, vni, cite));
     }
   }
   const sections = (group: string) =>
     [...(groups.get(group) ?? new Map<string, Row[]>()).entries()].map(([site, rows]) => ({ site: mdCell(site), rows }));
-  const tenants = model.tenants.map((t) => ({
-    name: mdCell(t.name),
-    vni: `${t.vni}${t.vniAllocated ? ' (allocated)' : ''}`,
-    cidrs: mdCell(t.cidrs.map((c) => c.cidrText).join(', ')),
-    gateway: mdCell([t.gateway, t.gateway6].filter(Boolean).join(', ')),
-    hosts: mdCell(t.hosts.join(', ')),
-    source: mdCell(lines.at(t.origin)),
-    sites: sections(t.name),
-  }));
-  const tables = model.hosts.flatMap((h) => h.tables.map((t) => ({ host: mdCell(h.id), name: mdCell(t.name), id: t.id, allocated: t.allocated ? 'yes' : 'no', source: mdCell(lines.at(t.origin)) })));
+  const tenants = model.tenants.map((t) => {
+    const row = {
+      name: mdCell(t.name),
+      vni: `${t.vni}${t.vniAllocated ? ' (allocated)' : ''}`,
+      cidrs: mdCell(t.cidrs.map((c) => c.cidrText).join(', ')),
+      gateway: mdCell([t.gateway, t.gateway6].filter(Boolean).join(', ')),
+      hosts: mdCell(t.hosts.join(', ')),
+      source: '',
+      sites: sections(t.name),
+    };
+    cite(row, t.origin);
+    return row;
+  });
+  const tables = model.hosts.flatMap((h) =>
+    h.tables.map((t) => {
+      const row = { host: mdCell(h.id), name: mdCell(t.name), id: t.id, allocated: t.allocated ? 'yes' : 'no', source: '' };
+      cite(row, t.origin);
+      return row;
+    }),
+  );
+  const lines = linesFor(origins);
+  cited.forEach((row, i) => (row.source = mdCell(lines.at(origins[i]))));
   return {
     inventory: mdCell(model.source),
     description: mdCell(model.input.description),
