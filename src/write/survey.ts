@@ -54,6 +54,7 @@ export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
 }
 
 export const SURVEY_THREAD = 'netgen-survey';
+export const COUNT_THREAD = 'netgen-count';
 const WORKER_FILE = fileURLToPath(new URL('./survey-worker.js', import.meta.url));
 
 /**
@@ -62,12 +63,26 @@ const WORKER_FILE = fileURLToPath(new URL('./survey-worker.js', import.meta.url)
  * surveys by itself, as it always could. `stop()` ends the thread when the build ends without writing.
  */
 export function startSurvey(finalDir: string): { result: Promise<TreeSurvey | undefined>; stop(): void } {
-  if (!existsSync(path.join(finalDir, 'manifest.json')) || !existsSync(WORKER_FILE)) return { result: Promise.resolve(undefined), stop() {} };
-  const worker = new Worker(WORKER_FILE, { workerData: { tag: SURVEY_THREAD, finalDir } });
+  if (!existsSync(path.join(finalDir, 'manifest.json'))) return { result: Promise.resolve(undefined), stop() {} };
+  return onThread<TreeSurvey>({ tag: SURVEY_THREAD, finalDir });
+}
+
+/**
+ * The number of files under `dir`, listed on another thread; `result` is undefined when the thread cannot
+ * run or fails (the caller lists by itself).
+ */
+export function countFilesOnThread(dir: string): { result: Promise<number | undefined>; stop(): void } {
+  return onThread<number>({ tag: COUNT_THREAD, finalDir: dir });
+}
+
+/** One job of survey-worker.ts on a thread of its own, ended once it has answered. */
+function onThread<T>(job: { tag: string; finalDir: string }): { result: Promise<T | undefined>; stop(): void } {
+  if (!existsSync(WORKER_FILE)) return { result: Promise.resolve(undefined), stop() {} };
+  const worker = new Worker(WORKER_FILE, { workerData: job });
   worker.unref();
-  const result = new Promise<TreeSurvey | undefined>((resolve) => {
-    worker.once('message', (survey: TreeSurvey) => {
-      resolve(survey);
+  const result = new Promise<T | undefined>((resolve) => {
+    worker.once('message', (answer: T) => {
+      resolve(answer);
       void worker.terminate();
     });
     worker.once('error', () => resolve(undefined));

@@ -55,6 +55,15 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('build fast paths', () => {
+  it('a tree counted on another thread (the no-op check of a large tree) has as many files as its listing', async () => {
+    const out = path.join(tmp, 'counted');
+    build(out);
+    // The compiled module: its worker file exists only in dist/.
+    const { countFilesOnThread } = (await import(path.join(ROOT, 'dist/write/survey.js'))) as typeof import('../../src/write/survey.js');
+    expect(await countFilesOnThread(out).result).toBe(tree(out).size);
+    expect(await countFilesOnThread(path.join(tmp, 'no-such-dir')).result).toBe(0);
+  });
+
   it('a tree written on the background thread is every file, byte for byte and mode for mode', () => {
     expect(expected.size).toBeGreaterThan(1500);
     const out = path.join(tmp, 'out-thread');

@@ -38,7 +38,7 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
   const overlays = flags.templates ?? [];
   const whole = !sel.active && !flags.check;
   if (whole) {
-    const fresh = upToDate(finalDir, inventory, overlays);
+    const fresh = await upToDate(finalDir, inventory, overlays);
     if (fresh) {
       const secs = (performance.now() - started) / 1000;
       summary(outDir, flags, { written: [], unchanged: fresh.files, removed: [] }, fresh.hosts, secs, 'inputs unchanged');
