@@ -2,8 +2,9 @@ import type { JsonPath } from '../load/source.js';
 import type { HostModel, InventoryTargetInput, Model } from '../model/types.js';
 
 /** Manifest kinds: how tools and tests find artifacts. */
-export const ARTIFACT_KINDS: ReadonlySet<string> = new Set(['networkd', 'netns', 'systemd', 'sysctl', 'nftables', 'frr', 'vyos', 'ceph', 'dnsmasq', 'ansible', 'doc', 'apply'] as const);
-export type ArtifactKind = 'networkd' | 'netns' | 'systemd' | 'sysctl' | 'nftables' | 'frr' | 'vyos' | 'ceph' | 'dnsmasq' | 'ansible' | 'doc' | 'apply';
+const KINDS = ['networkd', 'netns', 'systemd', 'sysctl', 'nftables', 'frr', 'vyos', 'ceph', 'dnsmasq', 'ansible', 'doc', 'apply'] as const;
+export type ArtifactKind = (typeof KINDS)[number];
+export const ARTIFACT_KINDS: ReadonlySet<string> = new Set(KINDS);
 
 /** One file to produce: where it goes, what it is, and how to render it. */
 export interface PlannedFile {

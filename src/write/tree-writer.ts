@@ -130,11 +130,7 @@ export class TreeWriter {
    * Returns its manifest hash and size, or undefined when the caller has to render it after all.
    */
   keep(rel: string, mode: number): { sha256: string; size: number } | undefined {
-    const kept = this.keepable(rel, mode);
-    if (!kept) return undefined;
-    this.see(rel);
-    this.unchanged.push(rel);
-    return kept;
+    return this.keepAll([{ path: rel, mode }])?.[0];
   }
 
   /** Keeps every one of the files, or none when one of them cannot be kept (see `keep`). */
