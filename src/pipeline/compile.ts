@@ -5,9 +5,9 @@ import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { loadInventory, type LoadedInventory } from '../load/load.js';
 import type { JsonPath } from '../load/source.js';
 import type { HostModel, Model } from '../model/types.js';
-import type { PlannedFile } from '../plan/artifact.js';
-import { planGlobal, planHost, sharedPlanInput } from '../plan/plan.js';
-import { hostFilesOf, hostFingerprint, plannedFromList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
+import type { Emitter, GlobalPart, PlannedFile } from '../plan/artifact.js';
+import { planHost, sharedPlanInput } from '../plan/plan.js';
+import { hostFilesOf, hostFingerprint, partFilesOf, partFingerprint, plannedFromList, plannedFromPartList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
 import { manifestChunks, manifestEntry, manifestJson, ManifestList } from '../render/manifest.js';
@@ -182,6 +182,41 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     kept?.forEach((k, i) => manifest.add(manifestEntry(listed![i], k.sha256, k.size)));
     return kept !== undefined;
   };
+  const hostKeys = new Map<HostModel, string>(hostFingerprints?.map((fp, i) => [hosts[i], fp]));
+  const hostKey = (h: HostModel): string => {
+    let key = hostKeys.get(h);
+    if (key === undefined) hostKeys.set(h, (key = hostFingerprint(sharedKey, h)));
+    return key;
+  };
+  /** Keeps every file of an unchanged part (and the per-file records its SVGs are reused by), or nothing. */
+  const keepPart = (part: GlobalPart, record: GroupRecord): boolean => {
+    const listed = plannedFromPartList(part, record.files!);
+    const kept = listed && opts.reuse!.keepAll(listed);
+    if (!kept) return false;
+    kept.forEach((k, i) => {
+      manifest.add(manifestEntry(listed![i], k.sha256, k.size));
+      const perFile = opts.reuse!.previous(globalGroup(listed![i].path));
+      if (perFile) fingerprints?.set(globalGroup(listed![i].path), perFile);
+    });
+    return true;
+  };
+  /** A target's inventory-wide files; of a target with parts, only those of the parts that changed. */
+  const globalFilesOf = (e: Emitter): PlannedFile[] => {
+    if (!e.globalParts || !renderKey) return e.planGlobal!(model);
+    const stale = new Map<string, { part: GlobalPart; fingerprint: string; files: PlannedFile[] }>();
+    for (const part of e.globalParts(model)) {
+      const group = partGroup(e.target, part.id);
+      const fingerprint = partFingerprint(renderKey, e.target, part, hostKey);
+      const before = opts.reuse?.previous(group);
+      if (before?.fingerprint === fingerprint && before.files !== undefined && keepPart(part, before)) fingerprints?.set(group, before);
+      else stale.set(part.id, { part, fingerprint, files: [] });
+    }
+    if (stale.size === 0) return [];
+    const files = e.planGlobal!(model, new Set(stale.keys()));
+    for (const f of files) stale.get(f.part ?? '')?.files.push(f);
+    for (const { part, fingerprint, files: own } of stale.values()) fingerprints?.set(partGroup(e.target, part.id), { fingerprint, files: partFilesOf(part, own) });
+    return files;
+  };
   // Host by host: a host's plan and text are garbage once written, so nothing grows with the inventory
   // but the manifest.
   try {
@@ -206,12 +241,14 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
       }
     }
     // Inventory-wide files are few and each is reused on its own: an edit in one site leaves the other
-    // sites' diagrams alone.
-    for (const p of planGlobal(model, emitters)) {
-      const group = globalGroup(p.path);
-      const fingerprint = renderKey ? groupFingerprint(renderKey, [p]) : undefined;
-      if (fingerprint !== undefined) fingerprints?.set(group, { fingerprint });
-      produce([p], fingerprint !== undefined && opts.reuse?.previous(group)?.fingerprint === fingerprint);
+    // sites' diagrams alone. Targets that split them into parts have unchanged parts kept unplanned.
+    for (const e of emitters) {
+      for (const p of e.planGlobal ? globalFilesOf(e) : []) {
+        const group = globalGroup(p.path);
+        const fingerprint = renderKey ? groupFingerprint(renderKey, [p]) : undefined;
+        if (fingerprint !== undefined) fingerprints?.set(group, { fingerprint });
+        produce([p], fingerprint !== undefined && opts.reuse?.previous(group)?.fingerprint === fingerprint);
+      }
     }
   } catch (e) {
     if (e instanceof TemplateRenderError) {
@@ -231,6 +268,9 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
 
 /** The reuse group of an inventory-wide file: its path after a NUL, which no host id holds. */
 export const globalGroup = (path: string): string => `\0${path}`;
+
+/** The reuse group of a target's GlobalPart. */
+export const partGroup = (target: string, id: string): string => `\u0001${target}/${id}`;
 
 function overlayKey(source: string, overlayFiles: string[]): string {
   const h = createHash('sha256').update(`${source}\0`);

@@ -25,6 +25,24 @@ export interface PlannedFile {
   derived?: { from: string; make: (from: string) => string };
   /** File mode: 0o755 for scripts. */
   mode?: number;
+  /** The GlobalPart an inventory-wide file belongs to (targets that declare `globalParts`). */
+  part?: string;
+}
+
+/**
+ * A slice of a target's inventory-wide files that reads only part of the model (one site's diagram and
+ * address plan): a rebuild keeps its files unplanned when the hosts it reads and everything else it
+ * reads are unchanged.
+ */
+export interface GlobalPart {
+  /** Unique within the target. */
+  readonly id: string;
+  /** The site every file of the part belongs to (none of them belongs to a host). */
+  readonly site?: string;
+  /** The hosts whose resolved models the files read, in the order they are read. */
+  readonly hosts: readonly HostModel[];
+  /** Everything else the files read, as plain JSON data (bigints are left out: keep their text beside them). */
+  readonly reads: unknown;
 }
 
 /**
@@ -53,8 +71,14 @@ export interface Emitter {
    * build and part of every host's reuse key: plain JSON data, reached through `shared.fromTargets`.
    */
   shareAcrossHosts?(model: Model): unknown;
-  /** Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). */
-  planGlobal?(model: Model): PlannedFile[];
+  /**
+   * Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). A target that
+   * declares `globalParts` is asked for the files of some parts only (`parts`; all when undefined), and
+   * names each file's part.
+   */
+  planGlobal?(model: Model, parts?: ReadonlySet<string>): PlannedFile[];
+  /** The parts its inventory-wide files fall into, and what each reads (for reuse: plan/reuse.ts). */
+  globalParts?(model: Model): GlobalPart[];
   /** Asynchronous set-up before planning (e.g. loading a WebAssembly renderer); awaited only by builds, so other commands do not pay for it. */
   prepare?(): Promise<void>;
   /** Target-specific semantic checks (ASN ranges, unknown peers...), run after the model checks; nothing is planned when they report errors. */

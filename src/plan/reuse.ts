@@ -1,28 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { HostModel } from '../model/types.js';
-import { ARTIFACT_KINDS, hostRoot, type ArtifactKind, type PlannedFile, type SharedPlanInput } from './artifact.js';
+import { ARTIFACT_KINDS, hostRoot, type ArtifactKind, type GlobalPart, type PlannedFile, type SharedPlanInput } from './artifact.js';
 
 /**
  * Keeping an unchanged host's files without planning them. A host's files are a function of the host,
  * the input every host shares and netgen's code (artifact.ts, SharedPlanInput), so the host's fingerprint
  * hashes the first two; the caller's reuse is keyed by the third. What the fingerprint is taken over is
  * the resolved host, not its contexts: hashing the host costs a third of planning and hashing its files,
- * and a rebuild that finds it unchanged plans nothing for it. The last build's file list (`HostFiles`)
- * says which files to keep.
+ * and a rebuild that finds it unchanged plans nothing for it. The last build's file list (`FileList`)
+ * says which files to keep. Inventory-wide files are kept the same way per GlobalPart, keyed by what
+ * the part reads and the fingerprints of the hosts it reads.
  */
 
 /**
- * A host's files as a build planned them, relative to the host's root: enough to keep them unplanned.
- * One string per host (`rel \t kind \t mode` lines), not an array per file: it lives as long as the
- * build, and per-file arrays cost 100 bytes a file (68 MB at 10,000 hosts).
+ * The files of a host (or of a GlobalPart) as a build planned them, relative to their owner's root:
+ * enough to keep them unplanned. One string per owner (`rel \t kind \t mode` lines), not an array per
+ * file: it lives as long as the build, and per-file arrays cost 100 bytes a file (68 MB at 10,000 hosts).
  */
-export type HostFiles = string;
+export type FileList = string;
 
-/** What one group (a host, or one inventory-wide file) was built from, for the next build. */
+/** What one group (a host, a GlobalPart, or one inventory-wide file) was built from, for the next build. */
 export interface GroupRecord {
   fingerprint: string;
-  /** Absent when the host's files cannot be listed that way (then it is always planned). */
-  files?: HostFiles;
+  /** Absent when the files cannot be listed that way (then they are always planned). */
+  files?: FileList;
 }
 
 /** Bigints are left out: every address carries its canonical text beside them (text, cidrText, networkText). */
@@ -34,34 +35,59 @@ export function sharedFingerprint(renderKey: string, shared: SharedPlanInput): s
   return createHash('sha256').update(`${renderKey}\0${text}`).digest('hex');
 }
 
+/** A digest of plain data (bigints left out, as in every fingerprint). */
+export function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value, withoutBigints) ?? '').digest('hex');
+}
+
 /** What one host's files are made from (the model is plain data: test/unit/fingerprint.test.ts holds it to that). */
 export function hostFingerprint(sharedKey: string, host: HostModel): string {
   return createHash('sha256').update(`${sharedKey}\0${JSON.stringify(host, withoutBigints)}`).digest('hex');
 }
 
-/** The planned files as a HostFiles list, or undefined when one lies outside the host's root, belongs to another host or has a tab or newline in its name. */
-export function hostFilesOf(host: HostModel, planned: PlannedFile[]): HostFiles | undefined {
-  const root = `${hostRoot(host)}/`;
+/** What a GlobalPart's files are made from: what it reads, and the fingerprints of the hosts it reads. */
+export function partFingerprint(renderKey: string, target: string, part: GlobalPart, hostKey: (host: HostModel) => string): string {
+  const hash = createHash('sha256').update(`${renderKey}\0${target}\0${part.id}\0${part.site ?? ''}\0${JSON.stringify(part.reads, withoutBigints)}`);
+  for (const h of part.hosts) hash.update(`\0${hostKey(h)}`);
+  return hash.digest('hex');
+}
+
+/** Where an owner's files live, and the site and host every one of them names. */
+interface FileOwner {
+  root: string;
+  site?: string;
+  host?: string;
+}
+
+const hostOwner = (host: HostModel): FileOwner => ({ root: `${hostRoot(host)}/`, site: host.site, host: host.name });
+const partOwner = (part: GlobalPart): FileOwner => ({ root: '', site: part.site });
+
+/** The planned files as a list, or undefined when one lies outside the owner's root, names another owner or has a tab or newline in its name. */
+function filesOf(owner: FileOwner, planned: PlannedFile[]): FileList | undefined {
   const lines: string[] = [];
   for (const p of planned) {
-    if (!p.path.startsWith(root) || p.site !== host.site || p.host !== host.name || /[\t\n]/.test(p.path)) return undefined;
-    lines.push(`${p.path.slice(root.length)}\t${p.kind}\t${p.mode ?? 0o644}`);
+    if (!p.path.startsWith(owner.root) || p.site !== owner.site || p.host !== owner.host || /[\t\n]/.test(p.path)) return undefined;
+    lines.push(`${p.path.slice(owner.root.length)}\t${p.kind}\t${p.mode ?? 0o644}`);
   }
   // join makes one flat string; += would keep a tree of pieces alive for the whole build.
   return lines.join('\n');
 }
 
 /**
- * The listed files of a host, as planned files without contents (for their manifest entries); undefined
- * when the list is not one hostFilesOf made (the state file beside out/ is not trusted further).
+ * The listed files, as planned files without contents (for their manifest entries); undefined when the
+ * list is not one filesOf made (the state file beside out/ is not trusted further).
  */
-export function plannedFromList(host: HostModel, files: HostFiles): Array<PlannedFile & { mode: number }> | undefined {
-  const root = `${hostRoot(host)}/`;
+function plannedFrom(owner: FileOwner, files: FileList): Array<PlannedFile & { mode: number }> | undefined {
   const planned: Array<PlannedFile & { mode: number }> = [];
   for (const line of files ? files.split('\n') : []) {
     const [rel, kind, mode] = line.split('\t');
     if (mode === undefined || !ARTIFACT_KINDS.has(kind) || !/^\d{1,4}$/.test(mode) || Number(mode) > 0o7777 || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return undefined;
-    planned.push({ path: root + rel, kind: kind as ArtifactKind, site: host.site, host: host.name, mode: Number(mode) });
+    planned.push({ path: owner.root + rel, kind: kind as ArtifactKind, site: owner.site, host: owner.host, mode: Number(mode) });
   }
   return planned;
 }
+
+export const hostFilesOf = (host: HostModel, planned: PlannedFile[]): FileList | undefined => filesOf(hostOwner(host), planned);
+export const plannedFromList = (host: HostModel, files: FileList) => plannedFrom(hostOwner(host), files);
+export const partFilesOf = (part: GlobalPart, planned: PlannedFile[]): FileList | undefined => filesOf(partOwner(part), planned);
+export const plannedFromPartList = (part: GlobalPart, files: FileList) => plannedFrom(partOwner(part), files);

@@ -29,7 +29,7 @@ interface BuildState {
   hosts: number;
   /**
    * Per host id (and per inventory-wide file, NUL and its path): its fingerprint and the index of its file list in
-   * `fileLists` (plan/reuse.ts HostFiles, one string each). Hosts alike list the same files, so each
+   * `fileLists` (plan/reuse.ts FileList, one string each). Hosts alike list the same files, so each
    * distinct list is stored once.
    */
   groups?: Record<string, [fingerprint: string, files?: number]>;

@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, globalGroup, type CompileOptions } from '../../src/pipeline/compile.js';
+import { compile, globalGroup, partGroup, type CompileOptions } from '../../src/pipeline/compile.js';
+import { docsEmitter } from '../../src/render/emitters/docs.js';
 import { planGlobal, planHost, sharedPlanInput } from '../../src/plan/plan.js';
 import { emitters } from '../../src/render/emitters/index.js';
 import { networkdEmitter } from '../../src/render/emitters/networkd.js';
@@ -88,7 +89,8 @@ describe('render fingerprints', () => {
       const fingerprints = first.r.fingerprints!;
       const hosts = first.r.model!.hosts.map((h) => h.id);
       const globals = first.manifest.filter((e) => e.path.startsWith('docs/') || e.path.startsWith('ansible/') || e.kind === 'ceph').map((e) => globalGroup(e.path));
-      expect([...fingerprints.keys()].sort()).toEqual([...globals, ...hosts].sort());
+      const docParts = [partGroup('docs', 'index'), ...first.r.model!.sites.map((s) => partGroup('docs', `site/${s.name}`))];
+      expect([...fingerprints.keys()].sort()).toEqual([...globals, ...docParts, ...hosts].sort());
 
       // One interface description of one host changes: that host's files differ, no other host's do.
       const text = readFileSync(inv, 'utf8');
@@ -158,6 +160,71 @@ describe('render fingerprints', () => {
       expect(second.files.get('docs/knox.svg')?.content).toBe(full.files.get('docs/knox.svg')!.content);
       expect(full.files.get('docs/knox.svg')!.content).toMatch(/VM mosler(-|&#45;)one/);
       expect(second.files.has('docs/epouta.svg')).toBe(false);
+    });
+
+    /** A reuse that keeps whatever the first build wrote, recording what it kept. */
+    const keeping = (first: Awaited<ReturnType<typeof compileInto>>, kept: string[] = []) => {
+      const keep = (p: string) => {
+        const was = first.manifest.find((e) => e.path === p);
+        if (was) kept.push(p);
+        return was && { sha256: was.sha256, size: was.size };
+      };
+      const keepAll = (files: Array<{ path: string }>) => {
+        const all = files.map((f) => keep(f.path));
+        return all.every((k) => k) ? (all as Array<{ sha256: string; size: number }>) : undefined;
+      };
+      return { previous: (g: string) => first.r.fingerprints!.get(g), keep, keepAll };
+    };
+
+    /** Runs `build` while recording which docs parts planGlobal was asked for. */
+    async function docsPartsPlanned<T>(build: () => Promise<T>): Promise<{ result: T; parts: string[] }> {
+      const parts: string[] = [];
+      const plan = docsEmitter.planGlobal!;
+      docsEmitter.planGlobal = (model, only) => {
+        parts.push(...(only ?? ['(all)']));
+        return plan.call(docsEmitter, model, only);
+      };
+      try {
+        return { result: await build(), parts: parts.sort() };
+      } finally {
+        docsEmitter.planGlobal = plan;
+      }
+    }
+
+    it('plans the docs of the site that changed and the index, and keeps the other site\'s unplanned', async () => {
+      writeFileSync(inv, readFileSync(inventoryPath('stretched-sites'), 'utf8'));
+      const first = await compileInto(inv, { fingerprint: true });
+      // compute1's tap is drawn in knox's diagram. (Not a security-group address: every host reads those.)
+      writeFileSync(inv, readFileSync(inv, 'utf8').replace('{ description: VM mosler-1 }', '{ description: VM mosler-one }'));
+      const kept: string[] = [];
+      const { result: second, parts } = await docsPartsPlanned(() => compileInto(inv, { fingerprint: true, reuse: keeping(first, kept) }));
+      // Three hosts: the overview draws every host, so the index reads them all.
+      expect(parts).toEqual(['index', 'site/knox']);
+      for (const f of ['docs/epouta.dot', 'docs/epouta.svg', 'docs/epouta.address-plan.md']) expect(kept).toContain(f);
+      const full = await compileInto(inv);
+      expect(second.manifest).toEqual(full.manifest);
+      for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
+      expect(second.files.get('docs/knox.svg')?.content).toMatch(/VM mosler(-|&#45;)one/);
+      // A third build with nothing changed plans no docs at all, and keeps the per-file records the
+      // SVGs are reused by.
+      const { result: third, parts: none } = await docsPartsPlanned(() => compileInto(inv, { fingerprint: true, reuse: keeping(second) }));
+      expect(none).toEqual([]);
+      expect([...third.r.fingerprints!.keys()].sort()).toEqual([...second.r.fingerprints!.keys()].sort());
+    });
+
+    it('plans every docs part again when an edit moves inventory lines the plans cite', async () => {
+      writeFileSync(inv, readFileSync(inventoryPath('stretched-sites'), 'utf8'));
+      const first = await compileInto(inv, { fingerprint: true });
+      // A comment line at the top: no host changes, every citation moves down one line.
+      writeFileSync(inv, `# moved\n${readFileSync(inv, 'utf8')}`);
+      const { result: second, parts } = await docsPartsPlanned(() => compileInto(inv, { fingerprint: true, reuse: keeping(first) }));
+      expect(parts).toEqual(['index', 'site/epouta', 'site/knox']);
+      const hostsChanged = first.r.model!.hosts.filter((h) => second.r.fingerprints!.get(h.id)!.fingerprint !== first.r.fingerprints!.get(h.id)!.fingerprint);
+      expect(hostsChanged).toEqual([]);
+      const full = await compileInto(inv);
+      expect(second.manifest).toEqual(full.manifest);
+      expect(second.files.get('docs/knox.address-plan.md')!.content).not.toBe(first.files.get('docs/knox.address-plan.md')!.content);
+      for (const [p, f] of second.files) expect(f.content, p).toBe(full.files.get(p)!.content);
     });
 
     it('renders a file after all when the writer cannot keep it', async () => {

@@ -1,14 +1,16 @@
 import type { Viz } from '@viz-js/viz';
 import type { Model } from '../../model/types.js';
-import type { Emitter, PlannedFile } from '../../plan/artifact.js';
+import { lineStructureKey } from '../../load/line-key.js';
+import type { Emitter, GlobalPart, PlannedFile } from '../../plan/artifact.js';
+import { digest } from '../../plan/reuse.js';
 import { headerLines } from '../engine.js';
-import { addressPlan } from './docs/address-plan.js';
+import { addressPlanIndex, Citations, MERMAID_MAX_HOSTS, siteAddressPlan, siteAddressPlanPath, tenantFacts } from './docs/address-plan.js';
 import { LineIndex } from './docs/lines.js';
 import { colorKeys, siteTopology, topologyDot } from './docs/topology.js';
 
 /**
- * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and per inventory an address
- * plan in Markdown. The SVG is rendered in-process by Graphviz compiled to WebAssembly, so no
+ * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and an address plan in Markdown,
+ * and per inventory an index of the plans with the tenants and an overview. The SVG is rendered in-process by Graphviz compiled to WebAssembly, so no
  * system binary is needed. The instance is created once, in prepare(), so commands that do not
  * build (validate, explain, schema) never load it.
  */
@@ -37,22 +39,45 @@ export function renderSvg(dot: string, source: string): string {
   return svg.replace(/^(<\?xml[^>]*>\n)?/, (decl) => `${decl}${headerLines('xml', { source })}`);
 }
 
+const INDEX = 'index';
+const sitePart = (site: string): string => `site/${site}`;
+
 export const docsEmitter: Emitter = {
   target: 'docs',
   prepare: prepareViz,
-  planGlobal(model: Model): PlannedFile[] {
+  /**
+   * One part per site (its diagram and address plan read its own hosts) and the index. Every part
+   * reads the tenants, the colours (assigned across the inventory) and the inventory lines it cites:
+   * an edit that moves no line and touches one site rebuilds that site's docs and the index only when
+   * what they show changed.
+   */
+  globalParts(model: Model): GlobalPart[] {
+    const shared = digest({ description: model.input.description, tenants: tenantFacts(model), colors: colorKeys(model).keys, lines: lineStructureKey(model.locator) });
+    const small = model.hosts.length <= MERMAID_MAX_HOSTS;
+    return [
+      { id: INDEX, hosts: small ? model.hosts : [], reads: { shared, sites: model.sites.map((s) => [s.name, s.hosts.length]) } },
+      ...model.sites.map((site) => ({ id: sitePart(site.name), site: site.name, hosts: site.hosts, reads: { shared } })),
+    ];
+  },
+  planGlobal(model: Model, parts?: ReadonlySet<string>): PlannedFile[] {
+    const wanted = (id: string) => !parts || parts.has(id);
     const colors = colorKeys(model);
+    const citations = new Citations();
     const files: PlannedFile[] = [];
     for (const site of model.sites) {
+      const part = sitePart(site.name);
+      if (!wanted(part)) continue;
       const topology = siteTopology(model, site, colors);
       const dot = topologyDot(topology, headerLines('//', { source: model.source }));
-      files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.dot`, content: dot });
+      files.push({ kind: 'doc', site: site.name, part, path: `docs/${site.name}.dot`, content: dot });
       const nodes = topology.hosts.reduce((n, h) => n + h.nodes.length, 0);
       // Laid out only when the DOT changed (or the SVG is missing): an edit in one site does not redraw the others.
-      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) files.push({ kind: 'doc', site: site.name, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } });
+      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) files.push({ kind: 'doc', site: site.name, part, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } });
+      files.push({ kind: 'doc', site: site.name, part, path: siteAddressPlanPath(site.name), template: 'docs/site-address-plan.md.hbs', context: siteAddressPlan(model, site, citations) });
     }
-    const plan = addressPlan(model, (wanted) => new LineIndex(model.locator, { wanted }));
-    files.push({ kind: 'doc', path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: plan });
+    if (wanted(INDEX)) files.push({ kind: 'doc', part: INDEX, path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: addressPlanIndex(model, citations) });
+    // One line index for every plan of this build, holding only the origins they cite.
+    citations.fill((origins) => new LineIndex(model.locator, { wanted: origins }));
     return files;
   },
 };

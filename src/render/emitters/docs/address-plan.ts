@@ -1,15 +1,16 @@
-import type { HostModel, Link, Model, NamespaceModel, Origin } from '../../../model/types.js';
+import type { HostModel, Link, Model, NamespaceModel, Origin, SiteModel } from '../../../model/types.js';
 import { parseCidr } from '../../../net/ip.js';
 import type { LineIndex } from './lines.js';
 
 /**
- * View-model of docs/address-plan.md: per tenant and site every interface with its addresses,
- * subnet, VNI, VLAN, MAC, routing table and the inventory line it came from, plus a Mermaid
- * overview. One pass over hosts and links.
+ * View-models of the address plans: docs/address-plan.md (a Mermaid overview, the tenants, the sites)
+ * and per site docs/<site>.address-plan.md (every interface with its addresses, subnet, VNI, VLAN, MAC,
+ * routing table and the inventory line it came from). One file per site: a site's plan is rebuilt only
+ * when that site changed, and a 10,000-host inventory is not one 30 MB page.
  */
 
 /** Mermaid overviews larger than this become unreadable; above it only sites are drawn. */
-const MERMAID_MAX_HOSTS = 60;
+export const MERMAID_MAX_HOSTS = 60;
 
 /** A Markdown table cell: one line, pipes escaped. */
 export function mdCell(v: string | number | undefined): string {
@@ -43,8 +44,28 @@ function tablesOf(l: Link): string {
   return [...t].sort().join(', ');
 }
 
-/** Rows whose `source` is filled in once every cited origin is known (one small line index, not all of them). */
-type Cite = (row: { source: string }, origin: Origin) => void;
+/**
+ * Rows whose `source` is filled in once every cited origin is known: the plans of one build share one
+ * line index that holds only the origins they cite.
+ */
+export class Citations {
+  private readonly rows: Array<{ source: string }> = [];
+  private readonly origins: Origin[] = [];
+
+  cite(row: { source: string }, origin: Origin): void {
+    this.rows.push(row);
+    this.origins.push(origin);
+  }
+
+  /** Fills in every cited row's source from the index `linesFor` makes of the cited origins. */
+  fill(linesFor: (wanted: Origin[]) => LineIndex): void {
+    if (this.rows.length === 0) return;
+    const lines = linesFor(this.origins);
+    this.rows.forEach((row, i) => (row.source = mdCell(lines.at(this.origins[i]))));
+  }
+}
+
+type Cite = Citations['cite'];
 
 function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: number | undefined, cite: Cite): Row[] {
   const base = {
@@ -74,43 +95,19 @@ function interesting(l: Link, inNamespace: boolean): boolean {
   return inNamespace || l.addresses.length > 0 || !!l.vxlan || !!l.vlan || !!l.mac || l.kind === 'bridge' || l.kind === 'vrf';
 }
 
-/** `linesFor` makes the line index of the origins the plan cites. */
-export function addressPlan(model: Model, linesFor: (wanted: Origin[]) => LineIndex) {
-  const cited: Array<{ source: string }> = [];
-  const origins: Origin[] = [];
-  const cite: Cite = (row, origin) => {
-    cited.push(row);
-    origins.push(origin);
-  };
-  const tenantNames = new Set(model.tenants.map((t) => t.name));
-  const vniTenant = new Map(model.tenants.map((t) => [t.vni, t.name]));
-  const tenantVni = new Map(model.tenants.map((t) => [t.name, t.vni]));
-  const OTHER = '';
-  // group → site → rows, filled in one pass
-  const groups = new Map<string, Map<string, Row[]>>();
-  const add = (group: string, site: string, rows: Row[]) => {
-    let sites = groups.get(group);
-    if (!sites) groups.set(group, (sites = new Map()));
-    const list = sites.get(site) ?? [];
-    list.push(...rows);
-    sites.set(site, list);
-  };
-  for (const h of model.hosts) {
-    for (const l of h.links) {
-      if (!interesting(l, false)) continue;
-      const derived = l.derivedFrom?.startsWith('tenant ') ? l.derivedFrom.slice(7) : undefined;
-      const tenant = derived ?? (l.vxlan ? vniTenant.get(l.vxlan.vni) : undefined);
-      const group = tenant && tenantNames.has(tenant) ? tenant : OTHER;
-      add(group, h.site, rowsOf(h, undefined, l, undefined, cite));
-    }
-    for (const ns of h.namespaces) {
-      const group = ns.tenant && tenantNames.has(ns.tenant) ? ns.tenant : OTHER;
-      const vni = ns.tenant ? tenantVni.get(ns.tenant) : undefined;
-      for (const l of ns.links) add(group, h.site, rowsOf(h, ns, l, vni, cite));
-    }
-  }
-  const sections = (group: string) =>
-    [...(groups.get(group) ?? new Map<string, Row[]>()).entries()].map(([site, rows]) => ({ site: mdCell(site), rows }));
+/** The file of a site's address plan, beside the site's diagram. */
+export const siteAddressPlanPath = (site: string): string => `docs/${site}.address-plan.md`;
+
+/**
+ * What the docs read of the tenants (the parts' reuse key says so: docs.ts). Everything the plans
+ * show of a tenant is here.
+ */
+export function tenantFacts(model: Model): unknown[] {
+  return model.tenants.map((t) => [t.name, t.vni, t.vniAllocated, t.cidrs.map((c) => c.cidrText), t.gateway, t.gateway6, t.hosts, t.origin]);
+}
+
+/** View-model of docs/address-plan.md: the overview, the tenants and one line per site's plan. */
+export function addressPlanIndex(model: Model, citations: Citations) {
   const tenants = model.tenants.map((t) => {
     const row = {
       name: mdCell(t.name),
@@ -119,28 +116,56 @@ export function addressPlan(model: Model, linesFor: (wanted: Origin[]) => LineIn
       gateway: mdCell([t.gateway, t.gateway6].filter(Boolean).join(', ')),
       hosts: mdCell(t.hosts.join(', ')),
       source: '',
-      sites: sections(t.name),
     };
-    cite(row, t.origin);
+    citations.cite(row, t.origin);
     return row;
   });
-  const tables = model.hosts.flatMap((h) =>
+  const sites = model.sites.map((s) => ({ name: mdCell(s.name), hosts: s.hosts.length, file: siteAddressPlanPath(s.name).slice('docs/'.length) }));
+  return { inventory: mdCell(model.source), description: mdCell(model.input.description), mermaid: mermaid(model), tenants, sites };
+}
+
+/**
+ * View-model of docs/<site>.address-plan.md: per tenant (in inventory order), then for host interfaces
+ * and namespaces of no tenant, every interface of the site's hosts; then their routing tables. One pass
+ * over the site's hosts and links.
+ */
+export function siteAddressPlan(model: Model, site: SiteModel, citations: Citations) {
+  const cite: Cite = (row, origin) => citations.cite(row, origin);
+  const tenantOrder = new Map(model.tenants.map((t, i) => [t.name, i]));
+  const vniTenant = new Map(model.tenants.map((t) => [t.vni, t.name]));
+  const tenantVni = new Map(model.tenants.map((t) => [t.name, t.vni]));
+  const OTHER = '';
+  const groups = new Map<string, Row[]>();
+  const add = (group: string, rows: Row[]) => {
+    const list = groups.get(group);
+    if (list) list.push(...rows);
+    else groups.set(group, rows);
+  };
+  for (const h of site.hosts) {
+    for (const l of h.links) {
+      if (!interesting(l, false)) continue;
+      const derived = l.derivedFrom?.startsWith('tenant ') ? l.derivedFrom.slice(7) : undefined;
+      const tenant = derived ?? (l.vxlan ? vniTenant.get(l.vxlan.vni) : undefined);
+      add(tenant && tenantOrder.has(tenant) ? tenant : OTHER, rowsOf(h, undefined, l, undefined, cite));
+    }
+    for (const ns of h.namespaces) {
+      const group = ns.tenant && tenantOrder.has(ns.tenant) ? ns.tenant : OTHER;
+      const vni = ns.tenant ? tenantVni.get(ns.tenant) : undefined;
+      for (const l of ns.links) add(group, rowsOf(h, ns, l, vni, cite));
+    }
+  }
+  const tenants = [...groups.keys()]
+    .filter((g) => g !== OTHER)
+    .sort((a, b) => tenantOrder.get(a)! - tenantOrder.get(b)!)
+    .map((name) => ({ name: mdCell(name), rows: groups.get(name)! }));
+  const tables = site.hosts.flatMap((h) =>
     h.tables.map((t) => {
       const row = { host: mdCell(h.id), name: mdCell(t.name), id: t.id, allocated: t.allocated ? 'yes' : 'no', source: '' };
       cite(row, t.origin);
       return row;
     }),
   );
-  const lines = linesFor(origins);
-  cited.forEach((row, i) => (row.source = mdCell(lines.at(origins[i]))));
-  return {
-    inventory: mdCell(model.source),
-    description: mdCell(model.input.description),
-    mermaid: mermaid(model),
-    tenants,
-    other: sections(OTHER),
-    tables,
-  };
+  return { inventory: mdCell(model.source), site: mdCell(site.name), hasTenants: model.tenants.length > 0, tenants, other: groups.get(OTHER) ?? [], tables };
 }
 
 function mermaid(model: Model): string[] {
