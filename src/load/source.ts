@@ -85,12 +85,27 @@ function indentAt(text: string, at: number): number {
   return i - at;
 }
 
-/** Line of every mapping key that starts its line (not `- key:`), by parsed path; null when not plain YAML. */
+/**
+ * Keys deeper than this are not indexed: a position below one is found in the fragment of its deepest
+ * indexed ancestor (a host's own keys, a few dozen lines). Indexing every key took a second at 10,000
+ * hosts, for what is often a single warning.
+ */
+const INDEXED_DEPTH = 5;
+
+/** Whether a scanned path has more than INDEXED_DEPTH segments. */
+function tooDeep(p: string): boolean {
+  let at = -1;
+  for (let n = 0; n < INDEXED_DEPTH; n++) if ((at = p.indexOf(PATH_SEP, at + 1)) < 0) return false;
+  return true;
+}
+
+/** Line of every mapping key down to INDEXED_DEPTH that starts its line (not `- key:`), by parsed path; null when not plain YAML. */
 function indexPlainKeys(text: string): { keys: Map<string, number>; lineStarts: number[] } | null {
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const keys = new Map<string, number>();
   const plain = scanPlainYaml(text, (p, line) => {
+    if (tooDeep(p)) return;
     const at = lineStarts[line - 1];
     const first = text[at + indentAt(text, at)];
     if (first !== '-') keys.set(parsedPathKey(p), line - 1);

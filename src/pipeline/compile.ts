@@ -7,16 +7,17 @@ import type { JsonPath } from '../load/source.js';
 import type { HostModel, Model } from '../model/types.js';
 import type { Emitter, GlobalPart, PlannedFile } from '../plan/artifact.js';
 import { planHost, sharedPlanInput } from '../plan/plan.js';
-import { hostFilesOf, hostFingerprint, partFilesOf, partFingerprint, plannedFromList, plannedFromPartList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
+import { hostFilesOf, hostFingerprint, hostFingerprints as hostFingerprintsOf, partFilesOf, partFingerprint, plannedFromList, plannedFromPartList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
-import { manifestChunks, manifestEntry, manifestJson, ManifestList } from '../render/manifest.js';
+import { addKept, manifestChunks, manifestJson, ManifestList } from '../render/manifest.js';
 import { groupFingerprint, renderOne, TemplateRenderError } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
 import { checkSchema } from '../validate/schema-check.js';
 import { checkModel } from '../validate/semantic.js';
+import type { KeptFile } from '../write/tree-writer.js';
 import type { ManifestEntry, OutputFile } from '../write/writer.js';
 import { progress } from './progress.js';
 import { listFiles, readIfFile } from '../write/tree-files.js';
@@ -70,7 +71,7 @@ export interface CompileOptions {
   };
 }
 
-type Kept = { sha256: string; size: number };
+type Kept = KeptFile;
 
 export interface CompileResult {
   bag: DiagnosticBag;
@@ -144,7 +145,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const sharedKey = renderKey ? sharedFingerprint(renderKey, shared) : '';
   // Hosts are fingerprinted before the writer opens: a rebuild's writer waits for the survey of the old
   // tree (1.9 s at 10,000 hosts), and this is most of that wait's worth of work.
-  const hostFingerprints = sharedKey ? hosts.map((h) => hostFingerprint(sharedKey, h)) : undefined;
+  const hostFingerprints = sharedKey ? hostFingerprintsOf(sharedKey, hosts) : undefined;
   const engine = new TemplateEngine(overlayDirs, { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
   timings.mark('plan', true);
@@ -163,7 +164,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     for (const p of planned) {
       const kept = reuse?.keep(p.path, p.mode ?? 0o644);
       if (kept) {
-        manifest.add(manifestEntry(p, kept.sha256, kept.size));
+        addKept(manifest, p, kept);
         continue;
       }
       const r = renderOne(p, engine);
@@ -179,7 +180,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const keepWhole = (host: HostModel, record: GroupRecord): boolean => {
     const listed = plannedFromList(host, record.files!);
     const kept = listed && opts.reuse!.keepAll(listed);
-    kept?.forEach((k, i) => manifest.add(manifestEntry(listed![i], k.sha256, k.size)));
+    kept?.forEach((k, i) => addKept(manifest, listed![i], k));
     return kept !== undefined;
   };
   const hostKeys = new Map<HostModel, string>(hostFingerprints?.map((fp, i) => [hosts[i], fp]));
@@ -194,7 +195,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     const kept = listed && opts.reuse!.keepAll(listed);
     if (!kept) return false;
     kept.forEach((k, i) => {
-      manifest.add(manifestEntry(listed![i], k.sha256, k.size));
+      addKept(manifest, listed![i], k);
       const perFile = opts.reuse!.previous(globalGroup(listed![i].path));
       if (perFile) fingerprints?.set(globalGroup(listed![i].path), perFile);
     });

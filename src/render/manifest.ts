@@ -1,10 +1,17 @@
 import type { PlannedFile } from '../plan/artifact.js';
 import { modeText, packSha, RAW_SHA_LENGTH, unpackSha } from '../write/manifest-index.js';
+import type { KeptFile } from '../write/tree-writer.js';
 import type { ManifestEntry } from '../write/writer.js';
 
 /** The manifest line of a planned file whose bytes hash to `sha` (rendered now, or kept from the last build). */
 export function manifestEntry(p: PlannedFile, sha: string, size: number): ManifestEntry {
   return { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha, size, mode: modeText(p.mode ?? 0o644) };
+}
+
+/** Adds the entry of a planned file the build kept from the last one (its hash hex or already packed). */
+export function addKept(list: ManifestList, p: PlannedFile, kept: KeptFile): void {
+  if ('rawSha' in kept) list.addRaw({ path: p.path, kind: p.kind, site: p.site, host: p.host, size: kept.size, mode: modeText(p.mode ?? 0o644) }, kept.rawSha);
+  else list.add(manifestEntry(p, kept.sha256, kept.size));
 }
 
 /**
@@ -21,9 +28,13 @@ export class ManifestList {
   }
 
   add(e: ManifestEntry): void {
-    const raw = packSha(e.sha256);
+    this.addRaw(e, packSha(e.sha256));
+  }
+
+  /** An entry whose hash is already packed (packSha): a kept file's, from the previous manifest. */
+  addRaw(e: Omit<ManifestEntry, 'sha256'>, rawSha: string): void {
     // join, not a template literal: that would be a tree of concatenation nodes, four times the size.
-    this.packed.push([e.path, e.kind, e.site ?? '', e.host ?? '', e.size, e.mode, raw].join('\0'));
+    this.packed.push([e.path, e.kind, e.site ?? '', e.host ?? '', e.size, e.mode, rawSha].join('\0'));
   }
 
   sort(): void {

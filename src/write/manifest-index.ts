@@ -20,14 +20,13 @@ export function modeText(mode: number): string {
 }
 
 /** Whether `full` is a regular file of the size and mode a manifest recorded (never following a link). */
+/** `rel` under `dir`, joined without path.join's normalising (a hot path: every file of a tree). */
+export const under = (dir: string, rel: string): string => (dir.endsWith('/') ? dir + rel : `${dir}/${rel}`);
+
 export function onDiskAs(full: string, size: number, mode: string): boolean {
-  let st;
-  try {
-    st = lstatSync(full);
-  } catch {
-    return false;
-  }
-  return st.isFile() && st.size === size && modeText(st.mode & 0o777) === mode;
+  // No exception for a missing file: at 680,000 files the try/catch form cost a fifth more.
+  const st = lstatSync(full, { throwIfNoEntry: false });
+  return st !== undefined && st.isFile() && st.size === size && modeText(st.mode & 0o777) === mode;
 }
 
 /** A hex sha256 as its 32 raw bytes in a one-byte string (half the memory), and back. */
@@ -127,8 +126,17 @@ export class ManifestIndex {
 
   get(path: string): PreviousEntry | undefined {
     const v = this.packed.get(path);
-    if (v === undefined) return undefined;
-    const [mode, size] = v.slice(RAW_SHA_LENGTH + 1).split('\0', 2);
-    return { sha256: unpackSha(v.slice(0, RAW_SHA_LENGTH)), mode, size: size === '' ? undefined : Number(size) };
+    return v === undefined ? undefined : { sha256: unpackSha(v.slice(0, RAW_SHA_LENGTH)), ...modeAndSize(v) };
   }
+
+  /** The entry with its hash as packSha made it: what a kept file's new manifest entry takes as it is. */
+  getRaw(path: string): { rawSha: string; mode: string; size?: number } | undefined {
+    const v = this.packed.get(path);
+    return v === undefined ? undefined : { rawSha: v.slice(0, RAW_SHA_LENGTH), ...modeAndSize(v) };
+  }
+}
+
+function modeAndSize(packed: string): { mode: string; size?: number } {
+  const [mode, size] = packed.slice(RAW_SHA_LENGTH + 1).split('\0', 2);
+  return { mode, size: size === '' ? undefined : Number(size) };
 }

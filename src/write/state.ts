@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
-import { manifestEntries, onDiskAs } from './manifest-index.js';
+import { manifestEntries, onDiskAs, under } from './manifest-index.js';
 import { listFiles } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
@@ -193,7 +193,7 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
   let count = 0;
   for (const e of manifestEntries(manifestText.toString('utf8'))) {
     count++;
-    if (e.size === undefined || !onDiskAs(path.join(outDir, e.path), e.size, e.mode)) {
+    if (e.size === undefined || !onDiskAs(under(outDir, e.path), e.size, e.mode)) {
       counting?.stop();
       return undefined;
     }

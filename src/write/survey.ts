@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ManifestIndex, onDiskAs } from './manifest-index.js';
+import { ManifestIndex, onDiskAs, under } from './manifest-index.js';
 import { listFiles, readBytesIfFile } from './tree-files.js';
 
 /**
@@ -46,8 +46,8 @@ export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   const index = ManifestIndex.parse(manifest?.toString('utf8'));
   if (index && checkIntact) {
     for (const rel of files) {
-      const was = index.get(rel);
-      if (was?.size !== undefined && onDiskAs(path.join(finalDir, rel), was.size, was.mode)) index.markIntact(rel);
+      const was = index.getRaw(rel);
+      if (was?.size !== undefined && onDiskAs(under(finalDir, rel), was.size, was.mode)) index.markIntact(rel);
     }
   }
   return { stamp, existed, files, manifestSha, previous: index?.packedEntries() };
