@@ -1,5 +1,13 @@
 #!/usr/bin/env node
+import v8 from 'node:v8';
 import { main } from '../dist/cli/main.js';
+
+// V8 lets the old generation grow to two to four times what its last full collection kept: at 10,000
+// hosts the heap reached 1.7 GB to hold 0.8 GB. Growing by 40 % keeps peak memory nearer what is live;
+// the extra marking runs concurrently on another core (10,000 hosts, three alternating runs each on
+// tmpfs: the same wall time, peak RSS 2.1 to 1.5 GB; 20 % cost wall time). Only the collector's pacing
+// changes, so setting it after start is safe.
+v8.setFlagsFromString('--heap-growing-percent=40');
 
 // `netgen show HOST | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {

@@ -7,7 +7,7 @@ import type { JsonPath } from '../load/source.js';
 import type { HostModel, Model } from '../model/types.js';
 import type { Emitter, GlobalPart, PlannedFile } from '../plan/artifact.js';
 import { planHost, sharedPlanInput } from '../plan/plan.js';
-import { hostFilesOf, hostFingerprint, hostFingerprints as hostFingerprintsOf, partFilesOf, partFingerprint, plannedFromList, plannedFromPartList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
+import { hostFilesOf, hostFingerprint, hostFingerprints, partFilesOf, partFingerprint, plannedFromList, plannedFromPartList, sharedFingerprint, type GroupRecord } from '../plan/reuse.js';
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
 import { addKept, manifestChunks, manifestJson, ManifestList } from '../render/manifest.js';
@@ -66,12 +66,10 @@ export interface CompileOptions {
    */
   reuse?: {
     previous: (group: string) => GroupRecord | undefined;
-    keep: (path: string, mode: number) => Kept | undefined;
-    keepAll: (files: Array<{ path: string; mode: number }>) => Kept[] | undefined;
+    keep: (path: string, mode: number) => KeptFile | undefined;
+    keepAll: (files: Array<{ path: string; mode: number }>) => KeptFile[] | undefined;
   };
 }
-
-type Kept = KeptFile;
 
 export interface CompileResult {
   bag: DiagnosticBag;
@@ -145,7 +143,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const sharedKey = renderKey ? sharedFingerprint(renderKey, shared) : '';
   // Hosts are fingerprinted before the writer opens: a rebuild's writer waits for the survey of the old
   // tree (1.9 s at 10,000 hosts), and this is most of that wait's worth of work.
-  const hostFingerprints = sharedKey ? hostFingerprintsOf(sharedKey, hosts) : undefined;
+  const hostPrints = sharedKey ? hostFingerprints(sharedKey, hosts) : undefined;
   const engine = new TemplateEngine(overlayDirs, { source });
   await Promise.all(emitters.map((e) => e.prepare?.()));
   timings.mark('plan', true);
@@ -183,7 +181,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     kept?.forEach((k, i) => addKept(manifest, listed![i], k));
     return kept !== undefined;
   };
-  const hostKeys = new Map<HostModel, string>(hostFingerprints?.map((fp, i) => [hosts[i], fp]));
+  const hostKeys = new Map<HostModel, string>(hostPrints?.map((fp, i) => [hosts[i], fp]));
   const hostKey = (h: HostModel): string => {
     let key = hostKeys.get(h);
     if (key === undefined) hostKeys.set(h, (key = hostFingerprint(sharedKey, h)));
@@ -201,9 +199,15 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     });
     return true;
   };
-  /** A target's inventory-wide files; of a target with parts, only those of the parts that changed. */
-  const globalFilesOf = (e: Emitter): PlannedFile[] => {
-    if (!e.globalParts || !renderKey) return e.planGlobal!(model);
+  /**
+   * A target's inventory-wide files; of a target with parts, only those of the parts that changed. Taken
+   * one at a time (planGlobal may make each as it is asked for), and each part's file list recorded.
+   */
+  function* globalFilesOf(e: Emitter): Generator<PlannedFile> {
+    if (!e.globalParts || !renderKey) {
+      yield* e.planGlobal!(model);
+      return;
+    }
     const stale = new Map<string, { part: GlobalPart; fingerprint: string; files: PlannedFile[] }>();
     for (const part of e.globalParts(model)) {
       const group = partGroup(e.target, part.id);
@@ -212,18 +216,20 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
       if (before?.fingerprint === fingerprint && before.files !== undefined && keepPart(part, before)) fingerprints?.set(group, before);
       else stale.set(part.id, { part, fingerprint, files: [] });
     }
-    if (stale.size === 0) return [];
-    const files = e.planGlobal!(model, new Set(stale.keys()));
-    for (const f of files) stale.get(f.part ?? '')?.files.push(f);
-    for (const { part, fingerprint, files: own } of stale.values()) fingerprints?.set(partGroup(e.target, part.id), { fingerprint, files: partFilesOf(part, own) });
-    return files;
-  };
+    if (stale.size === 0) return;
+    for (const f of e.planGlobal!(model, new Set(stale.keys()))) {
+      // What the list needs, not the context (that is garbage once the file is rendered).
+      stale.get(f.part ?? '')?.files.push({ path: f.path, kind: f.kind, site: f.site, host: f.host, mode: f.mode });
+      yield f;
+    }
+    for (const { part, fingerprint, files } of stale.values()) fingerprints?.set(partGroup(e.target, part.id), { fingerprint, files: partFilesOf(part, files) });
+  }
   // Host by host: a host's plan and text are garbage once written, so nothing grows with the inventory
   // but the manifest.
   try {
     let done = 0;
     for (const host of hosts) {
-      const fingerprint = hostFingerprints?.[done];
+      const fingerprint = hostPrints?.[done];
       progress.update('rendering hosts', done++, hosts.length);
       const before = fingerprint !== undefined ? opts.reuse?.previous(host.id) : undefined;
       const same = before !== undefined && before.fingerprint === fingerprint;

@@ -74,9 +74,10 @@ export interface Emitter {
   /**
    * Files that depend on the whole inventory (Ansible inventory, docs, Ceph scripts). A target that
    * declares `globalParts` is asked for the files of some parts only (`parts`; all when undefined), and
-   * names each file's part.
+   * names each file's part. The files are taken one at a time and each is rendered before the next is
+   * asked for, so a generator holds one file's context at a time.
    */
-  planGlobal?(model: Model, parts?: ReadonlySet<string>): PlannedFile[];
+  planGlobal?(model: Model, parts?: ReadonlySet<string>): Iterable<PlannedFile>;
   /** The parts its inventory-wide files fall into, and what each reads (for reuse: plan/reuse.ts). */
   globalParts?(model: Model): GlobalPart[];
   /** Asynchronous set-up before planning (e.g. loading a WebAssembly renderer); awaited only by builds, so other commands do not pay for it. */

@@ -15,5 +15,5 @@ export function planHost(host: HostModel, shared: SharedPlanInput, emitters: Emi
 
 /** The inventory-wide artifacts (Ansible inventory, docs, Ceph scripts), planned after every host. */
 export function planGlobal(model: Model, emitters: Emitter[]): PlannedFile[] {
-  return emitters.flatMap((e) => e.planGlobal?.(model) ?? []);
+  return emitters.flatMap((e) => [...(e.planGlobal?.(model) ?? [])]);
 }

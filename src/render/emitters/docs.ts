@@ -59,25 +59,29 @@ export const docsEmitter: Emitter = {
       ...model.sites.map((site) => ({ id: sitePart(site.name), site: site.name, hosts: site.hosts, reads: { shared } })),
     ];
   },
-  planGlobal(model: Model, parts?: ReadonlySet<string>): PlannedFile[] {
+  /**
+   * Site by site, each file made when it is asked for: a site's rows and diagram are garbage once
+   * rendered (all sites' at once were 400 MB at 10,000 hosts). The rows are made twice: first only to
+   * learn which inventory lines they cite, so that one line index serves every plan.
+   */
+  *planGlobal(model: Model, parts?: ReadonlySet<string>): Generator<PlannedFile> {
     const wanted = (id: string) => !parts || parts.has(id);
+    const sites = model.sites.filter((s) => wanted(sitePart(s.name)));
+    const collect = new Citations();
+    for (const site of sites) siteAddressPlan(model, site, collect);
+    if (wanted(INDEX)) addressPlanIndex(model, collect);
+    const citations = new Citations(collect.origins.length ? new LineIndex(model.locator, { wanted: collect.origins }) : undefined);
     const colors = colorKeys(model);
-    const citations = new Citations();
-    const files: PlannedFile[] = [];
-    for (const site of model.sites) {
+    for (const site of sites) {
       const part = sitePart(site.name);
-      if (!wanted(part)) continue;
       const topology = siteTopology(model, site, colors);
       const dot = topologyDot(topology, headerLines('//', { source: model.source }));
-      files.push({ kind: 'doc', site: site.name, part, path: `docs/${site.name}.dot`, content: dot });
+      yield { kind: 'doc', site: site.name, part, path: `docs/${site.name}.dot`, content: dot };
       const nodes = topology.hosts.reduce((n, h) => n + h.nodes.length, 0);
       // Laid out only when the DOT changed (or the SVG is missing): an edit in one site does not redraw the others.
-      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) files.push({ kind: 'doc', site: site.name, part, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } });
-      files.push({ kind: 'doc', site: site.name, part, path: siteAddressPlanPath(site.name), template: 'docs/site-address-plan.md.hbs', context: siteAddressPlan(model, site, citations) });
+      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) yield { kind: 'doc', site: site.name, part, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } };
+      yield { kind: 'doc', site: site.name, part, path: siteAddressPlanPath(site.name), template: 'docs/site-address-plan.md.hbs', context: siteAddressPlan(model, site, citations) };
     }
-    if (wanted(INDEX)) files.push({ kind: 'doc', part: INDEX, path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: addressPlanIndex(model, citations) });
-    // One line index for every plan of this build, holding only the origins they cite.
-    citations.fill((origins) => new LineIndex(model.locator, { wanted: origins }));
-    return files;
+    if (wanted(INDEX)) yield { kind: 'doc', part: INDEX, path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: addressPlanIndex(model, citations) };
   },
 };

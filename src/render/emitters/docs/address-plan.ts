@@ -45,23 +45,18 @@ function tablesOf(l: Link): string {
 }
 
 /**
- * Rows whose `source` is filled in once every cited origin is known: the plans of one build share one
- * line index that holds only the origins they cite.
+ * Where the plans' rows cite inventory lines. Made without a line index, it only collects the origins
+ * cited (a first pass, whose rows are garbage at once), so that one index holding just those serves
+ * every plan of the build; made with that index, it fills in each row's source as the row is made.
  */
 export class Citations {
-  private readonly rows: Array<{ source: string }> = [];
-  private readonly origins: Origin[] = [];
+  readonly origins: Origin[] = [];
+
+  constructor(private readonly lines?: LineIndex) {}
 
   cite(row: { source: string }, origin: Origin): void {
-    this.rows.push(row);
-    this.origins.push(origin);
-  }
-
-  /** Fills in every cited row's source from the index `linesFor` makes of the cited origins. */
-  fill(linesFor: (wanted: Origin[]) => LineIndex): void {
-    if (this.rows.length === 0) return;
-    const lines = linesFor(this.origins);
-    this.rows.forEach((row, i) => (row.source = mdCell(lines.at(this.origins[i]))));
+    if (this.lines) row.source = mdCell(this.lines.at(origin));
+    else this.origins.push(origin);
   }
 }
 
