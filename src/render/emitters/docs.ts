@@ -10,9 +10,9 @@ import { colorKeys, siteTopology, topologyDot } from './docs/topology.js';
 
 /**
  * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and an address plan in Markdown,
- * and per inventory an index of the plans with the tenants and an overview. The SVG is rendered in-process by Graphviz compiled to WebAssembly, so no
- * system binary is needed. The instance is created once, in prepare(), so commands that do not
- * build (validate, explain, schema) never load it.
+ * and per inventory an index of the plans with the tenants and an overview. The SVG is rendered
+ * in-process by Graphviz compiled to WebAssembly, so no system binary is needed. The instance is
+ * created once, in prepare(), so commands that do not build (validate, explain, schema) never load it.
  */
 let viz: Viz | undefined;
 let loading: Promise<void> | undefined;
