@@ -174,30 +174,25 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     }
     timings.mark('render', true);
   };
-  /** Keeps every file the last build listed for an unchanged host, or nothing when one of them cannot be kept. */
-  const keepWhole = (host: HostModel, record: GroupRecord): boolean => {
-    const listed = plannedFromList(host, record.files!);
+  /**
+   * Keeps every listed file (a record's list, read back), or nothing when one of them cannot be kept.
+   * `perFile`: the files also carry their own records forward (an inventory-wide file's SVG is reused by one).
+   */
+  const keepListed = (listed: Array<PlannedFile & { mode: number }> | undefined, perFile = false): boolean => {
     const kept = listed && opts.reuse!.keepAll(listed);
-    kept?.forEach((k, i) => addKept(manifest, listed![i], k));
-    return kept !== undefined;
+    if (!kept) return false;
+    kept.forEach((k, i) => {
+      addKept(manifest, listed![i], k);
+      const record = perFile ? opts.reuse!.previous(globalGroup(listed![i].path)) : undefined;
+      if (record) fingerprints?.set(globalGroup(listed![i].path), record);
+    });
+    return true;
   };
   const hostKeys = new Map<HostModel, string>(hostPrints?.map((fp, i) => [hosts[i], fp]));
   const hostKey = (h: HostModel): string => {
     let key = hostKeys.get(h);
     if (key === undefined) hostKeys.set(h, (key = hostFingerprint(sharedKey, h)));
     return key;
-  };
-  /** Keeps every file of an unchanged part (and the per-file records its SVGs are reused by), or nothing. */
-  const keepPart = (part: GlobalPart, record: GroupRecord): boolean => {
-    const listed = plannedFromPartList(part, record.files!);
-    const kept = listed && opts.reuse!.keepAll(listed);
-    if (!kept) return false;
-    kept.forEach((k, i) => {
-      addKept(manifest, listed![i], k);
-      const perFile = opts.reuse!.previous(globalGroup(listed![i].path));
-      if (perFile) fingerprints?.set(globalGroup(listed![i].path), perFile);
-    });
-    return true;
   };
   /**
    * A target's inventory-wide files; of a target with parts, only those of the parts that changed. Taken
@@ -213,7 +208,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
       const group = partGroup(e.target, part.id);
       const fingerprint = partFingerprint(renderKey, e.target, part, hostKey);
       const before = opts.reuse?.previous(group);
-      if (before?.fingerprint === fingerprint && before.files !== undefined && keepPart(part, before)) fingerprints?.set(group, before);
+      if (before?.fingerprint === fingerprint && before.files !== undefined && keepListed(plannedFromPartList(part, before.files), true)) fingerprints?.set(group, before);
       else stale.set(part.id, { part, fingerprint, files: [] });
     }
     if (stale.size === 0) return;
@@ -233,7 +228,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
       progress.update('rendering hosts', done++, hosts.length);
       const before = fingerprint !== undefined ? opts.reuse?.previous(host.id) : undefined;
       const same = before !== undefined && before.fingerprint === fingerprint;
-      if (same && before.files && keepWhole(host, before)) {
+      if (same && before.files && keepListed(plannedFromList(host, before.files))) {
         fingerprints?.set(host.id, before);
         timings.mark('plan', true);
       } else {

@@ -19,10 +19,10 @@ export function modeText(mode: number): string {
   return t;
 }
 
-/** Whether `full` is a regular file of the size and mode a manifest recorded (never following a link). */
 /** `rel` under `dir`, joined without path.join's normalising (a hot path: every file of a tree). */
 export const under = (dir: string, rel: string): string => (dir.endsWith('/') ? dir + rel : `${dir}/${rel}`);
 
+/** Whether `full` is a regular file of the size and mode a manifest recorded (never following a link). */
 export function onDiskAs(full: string, size: number, mode: string): boolean {
   // No exception for a missing file: at 680,000 files the try/catch form cost a fifth more.
   const st = lstatSync(full, { throwIfNoEntry: false });

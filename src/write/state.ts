@@ -28,7 +28,7 @@ interface BuildState {
   manifestSha: string;
   hosts: number;
   /**
-   * Per host id (and per inventory-wide file, NUL and its path): its fingerprint and the index of its file list in
+   * Per group (a host id, a target's GlobalPart, an inventory-wide file: pipeline/compile.ts): its fingerprint and the index of its file list in
    * `fileLists` (plan/reuse.ts FileList, one string each). Hosts alike list the same files, so each
    * distinct list is stored once.
    */

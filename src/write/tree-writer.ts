@@ -8,9 +8,9 @@ import { ManifestIndex, modeText, onDiskAs } from './manifest-index.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeFailure, WriteError } from './tree-files.js';
 
-
 /** A kept file's manifest hash (hex, or raw as ManifestIndex packs it) and size. */
 export type KeptFile = { size: number } & ({ sha256: string } | { rawSha: string });
+
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
  * a file whose previous manifest hash, mode and size match is unchanged and never touched; any other

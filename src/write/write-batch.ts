@@ -27,7 +27,9 @@ export function writeBatch(batch: WriteBatch, made: Set<string>): number {
   const targets = batch.targets.split('\0');
   for (let i = 0; i < targets.length; i++) {
     const target = targets[i];
-    const [offset, length, mode] = [batch.spans[3 * i], batch.spans[3 * i + 1], batch.spans[3 * i + 2]];
+    const offset = batch.spans[3 * i];
+    const length = batch.spans[3 * i + 1];
+    const mode = batch.spans[3 * i + 2];
     const dir = path.dirname(target);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
