@@ -118,6 +118,24 @@ describe('tree writer: in place under a journal, or swapped', () => {
     expect(readdirSync(path.dirname(out))).toEqual(['out']);
   });
 
+  it('writes a file larger than a batch buffer in pieces, byte for byte, surrogate pairs and all', async () => {
+    const out = dir();
+    const PIECE = Math.floor((1 << 20) / 3);
+    // Multi-byte text with a surrogate pair straddling every piece boundary the writer could choose.
+    let big = '';
+    while (big.length < 3.5 * PIECE) big += `${'é'.repeat(PIECE - 1 - (big.length % PIECE))}😀 line ${big.length}\n`;
+    const w = new TreeWriter(out, { background: true });
+    w.add('small.conf', 'a\n', 0o644);
+    w.add('docs/big.md', big, 0o600);
+    w.add('after.conf', 'b\n', 0o755);
+    await w.settle();
+    w.finish();
+    expect(readFileSync(path.join(out, 'docs/big.md'), 'utf8')).toBe(big);
+    expect(statSync(path.join(out, 'docs/big.md')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(out, 'after.conf'), 'utf8')).toBe('b\n');
+    expect(statSync(path.join(out, 'after.conf')).mode & 0o777).toBe(0o755);
+  });
+
   it('replays a committed journal after a kill at any point, and drops an uncommitted one', () => {
     for (const movedBeforeKill of [0, 1, 2]) {
       const out = dir();
