@@ -74,7 +74,10 @@ export interface CompileOptions {
 export interface CompileResult {
   bag: DiagnosticBag;
   loaded?: LoadedInventory;
+  /** Absent from a build into a sink: it is let go before the manifest is written (see compile). */
   model?: Model;
+  /** Hosts built. */
+  hosts?: number;
   /** Every file (absent when a sink received them). */
   files?: Map<string, OutputFile>;
   manifest?: ManifestEntry[];
@@ -89,13 +92,23 @@ export interface CompileResult {
 /** load → validate → resolve → check → plan → render. Writing is the caller's (build, check, diff, show). */
 export async function compile(inventoryPath: string, opts: CompileOptions = {}): Promise<CompileResult> {
   try {
-    return await compileStages(inventoryPath, opts);
+    const { pendingManifest: streamed, ...result } = await compileStages(inventoryPath, opts);
+    // Into a sink, manifest.json is written once the stages have returned, so that the model (400 MB
+    // at 10,000 hosts) is garbage by then: the end of a large build is where its memory peaks.
+    if (streamed) {
+      opts.sink!('manifest.json', manifestChunks(streamed.source, streamed.list.entries()), 0o644);
+      result.timings.mark('render');
+    }
+    return result;
   } finally {
     progress.clear(); // the writer shows its own progress, and clears it too
   }
 }
 
-async function compileStages(inventoryPath: string, opts: CompileOptions): Promise<CompileResult> {
+/** What the stages hand back: a build into a sink has its manifest still to write. */
+type StagesResult = CompileResult & { pendingManifest?: { source: string; list: ManifestList } };
+
+async function compileStages(inventoryPath: string, opts: CompileOptions): Promise<StagesResult> {
   const timings = new Timings();
   const bag = new DiagnosticBag();
   const loaded = await loadInventory(inventoryPath, bag);
@@ -266,12 +279,13 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     throw e;
   }
   manifest.sort();
-  if (opts.sink) opts.sink('manifest.json', manifestChunks(source, manifest.entries()), 0o644);
-  else files!.set('manifest.json', { content: manifestJson(source, manifest.entries()), mode: 0o644 });
   timings.mark('render');
-  // Streamed builds get no entry list back: the writer has the manifest, and the list is the largest
-  // thing a big build would otherwise hold on to.
-  return { bag, loaded, model, files, manifest: opts.sink ? undefined : manifest.toArray(), lock: lockInfo, inputs, fingerprints, timings };
+  // Streamed builds get no entry list back (the writer has the manifest, and the list is the largest
+  // thing a big build would otherwise hold on to) and no model.
+  if (opts.sink) return { bag, loaded, hosts: hosts.length, pendingManifest: { source, list: manifest }, lock: lockInfo, inputs, fingerprints, timings };
+  files!.set('manifest.json', { content: manifestJson(source, manifest.entries()), mode: 0o644 });
+  timings.mark('render');
+  return { bag, loaded, model, hosts: hosts.length, files, manifest: manifest.toArray(), lock: lockInfo, inputs, fingerprints, timings };
 }
 
 /** The reuse group of an inventory-wide file: its path after a NUL, which no host id holds. */

@@ -11,6 +11,7 @@ import { linkIndex } from './links.js';
 import { parseRoute } from './routing.js';
 import { attachTenant, resolveTenants, VXLAN_OVERHEAD, type TenantAttachment } from './tenants.js';
 import { INVENTORY_TARGET_KEYS, targetInput } from './target-input.js';
+import { compactHosts } from './compact.js';
 
 export interface ResolveResult {
   model: Model;
@@ -96,6 +97,8 @@ export function resolve(input: InventoryInput, name: string, source: string, loc
   sites.sort(byName);
   for (const s of sites) s.hosts.sort(byName);
   hosts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  compactHosts(hosts);
+  for (const s of sites) s.hosts = s.hosts.slice();
   const model: Model = { name, source, tenants, sites, hosts, checks: input.checks ?? [], input: targetInput(input, INVENTORY_TARGET_KEYS) };
   return { model, lock: allocator.next };
 }

@@ -30,7 +30,8 @@ export function writePartial(
   const out = new Map(files);
   out.set('manifest.json', { content: manifestText(merged), mode: 0o644 });
 
-  const result: WriteResult = { written: [], unchanged: 0, removed: [], noop: false };
+  const written: string[] = [];
+  const result: WriteResult = { written: 0, writtenPaths: written, unchanged: 0, removed: [], noop: false };
   for (const [rel, f] of [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     assertSafeRelativePath(rel);
     const target = path.join(finalDir, rel);
@@ -50,7 +51,7 @@ export function writePartial(
       rmSync(tmp, { force: true });
       throw new WriteError('NG9001', `cannot write ${target}: ${(e as Error).message}`);
     }
-    result.written.push(rel);
+    written.push(rel);
   }
   // Files the previous build made for the selected hosts (or inventory-wide) that this build no longer makes.
   for (const e of previous) {
@@ -60,6 +61,7 @@ export function writePartial(
       result.removed.push(e.path);
     }
   }
-  result.noop = result.written.length === 0 && result.removed.length === 0;
+  result.written = written.length;
+  result.noop = written.length === 0 && result.removed.length === 0;
   return result;
 }

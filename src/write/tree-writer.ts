@@ -27,7 +27,10 @@ export type KeptFile = { size: number } & ({ sha256: string } | { rawSha: string
  */
 
 export interface WriteStats {
-  written: string[];
+  /** Files written. */
+  written: number;
+  /** Their paths, sorted; absent when there was no tree before (then they are all its files: 680,000 paths at 10,000 hosts). */
+  writtenPaths?: string[];
   unchanged: number;
   removed: string[];
   noop: boolean;
@@ -48,7 +51,9 @@ export class TreeWriter {
   /** Paths of the new tree, to find what the old one holds besides; not kept when the old one held nothing (680,000 paths at 10,000 hosts). */
   private readonly seen = new Set<string>();
   private readonly unchanged: string[] = [];
-  private readonly written: string[] = [];
+  /** Paths written, when a tree existed (the journal of an in-place change lists them); else only counted. */
+  private written: string[] = [];
+  private writtenCount = 0;
   private stagingMade = false;
   /** sha256 of each file given in pieces (manifest.json), as the new tree holds it. */
   private readonly streamed = new Map<string, string>();
@@ -97,8 +102,8 @@ export class TreeWriter {
       this.unchanged.push(rel);
       return;
     }
-    this.written.push(rel);
-    progress.update('writing', this.written.length);
+    this.wrote(rel);
+    progress.update('writing', this.writtenCount);
     try {
       if (this.background) this.background.write(this.stagingPath(rel), content, mode);
       else writeFileSync(this.stagingTarget(rel), content, { mode, flag: 'w' });
@@ -187,7 +192,12 @@ export class TreeWriter {
     if (this.existing.has(rel) && sameFile(path.join(this.finalDir, rel), mode, size, sha)) {
       unlinkSync(target);
       this.unchanged.push(rel);
-    } else this.written.push(rel);
+    } else this.wrote(rel);
+  }
+
+  private wrote(rel: string): void {
+    this.writtenCount++;
+    if (this.existed) this.written.push(rel);
   }
 
   /** The sha256 of a file that was given in pieces; its bytes are not read back. */
@@ -257,8 +267,8 @@ export class TreeWriter {
 
   private finishNow(): WriteStats {
     const removed = [...this.existing].filter((rel) => !this.seen.has(rel)).sort();
-    const written = [...this.written].sort();
-    const stats = { written, unchanged: this.unchanged.length, removed, noop: false };
+    const written = this.written.sort();
+    const stats: WriteStats = { written: this.writtenCount, writtenPaths: this.existed ? written : undefined, unchanged: this.unchanged.length, removed, noop: false };
     if (this.existed && written.length === 0 && removed.length === 0) {
       this.abandon();
       return { ...stats, noop: true };
@@ -273,7 +283,7 @@ export class TreeWriter {
       }
       return stats;
     }
-    const total = this.existing.size ? this.seen.size : this.written.length + this.unchanged.length;
+    const total = this.existing.size ? this.seen.size : this.writtenCount + this.unchanged.length;
     if (written.length + removed.length <= Math.max(SMALL_MIN, total * SMALL_SHARE)) this.applyInPlace(written, removed);
     else this.swap();
     return stats;

@@ -41,7 +41,7 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
     const fresh = await upToDate(finalDir, inventory, overlays);
     if (fresh) {
       const secs = (performance.now() - started) / 1000;
-      summary(outDir, flags, { written: [], unchanged: fresh.files, removed: [] }, fresh.hosts, secs, 'inputs unchanged');
+      summary(outDir, flags, { written: 0, unchanged: fresh.files, removed: [] }, fresh.hosts, secs, 'inputs unchanged');
       if (flags.timings) process.stdout.write(`timings (ms): inputs and output unchanged, checked in ${(secs * 1000).toFixed(1)}\n`);
       return EXIT.ok;
     }
@@ -125,7 +125,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
     await (writer as TreeWriter).settle();
     const result = (writer as TreeWriter).finish();
     if (r.lock.previousText !== r.lock.text) writeFileSync(r.lock.path, r.lock.text);
-    const hosts = r.model?.hosts.length ?? 0;
+    const hosts = r.hosts ?? 0;
     saveBuildState(finalDir, inventory, flags.templates ?? [], r.inputs, hosts, { manifestSha: writer.streamedSha('manifest.json'), fingerprints: r.fingerprints });
     r.timings.mark('write');
     summary(outDir, flags, result, hosts, (performance.now() - started) / 1000);
@@ -140,9 +140,9 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
   }
 }
 
-function summary(outDir: string, flags: BuildFlags, result: { written: string[]; unchanged: number; removed: string[] }, hosts: number, secs: number, note?: string): void {
+function summary(outDir: string, flags: BuildFlags, result: { written: number; unchanged: number; removed: string[] }, hosts: number, secs: number, note?: string): void {
   if (flags.quiet) return;
-  process.stdout.write(`${outDir}: ${result.written.length} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs.toFixed(2)}s${note ? ` (${note})` : ''}\n`);
+  process.stdout.write(`${outDir}: ${result.written} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs.toFixed(2)}s${note ? ` (${note})` : ''}\n`);
 }
 
 function printTimings(flags: BuildFlags, t: Partial<Record<string, number>>): void {
