@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
@@ -112,11 +112,42 @@ export function saveBuildState(
       hosts,
       ...(written.fingerprints ? packGroups(written.fingerprints) : {}),
     };
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    writeJsonInPieces(`${file}.tmp`, state);
     renameSync(`${file}.tmp`, file);
   } catch {
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * JSON.stringify(state), written a file list at a time: at 10,000 hosts the lists are 40 MB of JSON,
+ * and the whole text at once came at the end of the build, where its memory peaks.
+ */
+function writeJsonInPieces(file: string, state: BuildState): void {
+  const { fileLists, ...rest } = state;
+  const fd = openSync(file, 'w');
+  try {
+    let pending = JSON.stringify(rest);
+    if (fileLists) {
+      pending = `${pending.slice(0, -1)},"fileLists":[`;
+      fileLists.forEach((list, i) => {
+        pending += `${i ? ',' : ''}${JSON.stringify(list)}`;
+        if (pending.length >= 1 << 20) {
+          writeAll(fd, pending);
+          pending = '';
+        }
+      });
+      pending += ']}';
+    }
+    writeAll(fd, pending);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups' | 'fileLists'> {

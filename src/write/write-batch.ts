@@ -27,7 +27,14 @@ export type WriteReport = { bytes: number; buffer: ArrayBuffer } | { error: { co
 /** Marks the writing thread, so that its entry module acts only there. */
 export const WRITER_THREAD = 'netgen-writer';
 
-/** Writes one batch, making directories as needed (`made` remembers them); returns the bytes written. */
+/**
+ * Directories known to exist, remembered up to a bound: files come host by host, so the recent ones are
+ * the ones asked about, and a forgotten one only costs a mkdir that finds it there. Unbounded, the set
+ * held every directory of the tree (240,000 at 10,000 hosts, 30 MB on the writing thread).
+ */
+const MADE_MAX = 4096;
+
+/** Writes one batch, making directories as needed (`made` remembers some of them); returns the bytes written. */
 export function writeBatch(batch: WriteBatch, made: Set<string>): number {
   const bytes = Buffer.from(batch.buffer);
   let total = 0;
@@ -40,6 +47,7 @@ export function writeBatch(batch: WriteBatch, made: Set<string>): number {
     const dir = path.dirname(target);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
+      if (made.size >= MADE_MAX) made.clear();
       made.add(dir);
     }
     writeFileSync(target, bytes.subarray(offset, offset + length), { mode: mode & ~APPEND, flag: mode & APPEND ? 'a' : 'w' });
