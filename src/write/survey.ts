@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ManifestIndex, onDiskAs, under } from './manifest-index.js';
-import { listFiles, readBytesIfFile } from './tree-files.js';
+import { onDiskAs, readManifest, under } from './manifest-index.js';
+import { listFiles } from './tree-files.js';
 
 /**
  * What the writer needs to know of the output tree it replaces: the files in it, the previous
@@ -41,9 +40,9 @@ export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   const stamp = treeStamp(finalDir);
   const existed = existsSync(finalDir);
   const files = existed ? listFiles(finalDir) : [];
-  const manifest = readBytesIfFile(path.join(finalDir, 'manifest.json'));
-  const manifestSha = manifest && createHash('sha256').update(manifest).digest('hex');
-  const index = ManifestIndex.parse(manifest?.toString('utf8'));
+  const manifest = readManifest(path.join(finalDir, 'manifest.json'));
+  const manifestSha = manifest?.sha256;
+  const index = manifest?.index;
   if (index && checkIntact) {
     for (const rel of files) {
       const was = index.getRaw(rel);

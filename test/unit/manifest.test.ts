@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestJson, ManifestList } from '../../src/render/manifest.js';
-import { ManifestIndex, manifestEntries } from '../../src/write/manifest-index.js';
+import { ManifestIndex, manifestEntries, readManifest } from '../../src/write/manifest-index.js';
 import type { ManifestEntry } from '../../src/write/writer.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -42,5 +46,25 @@ describe('manifest', () => {
     // A hash that is not 64 hex digits is not trusted: that file is compared by its bytes.
     const odd = manifestJson('x.yaml', [{ ...entries[0], sha256: 'xyz' }]);
     expect(ManifestIndex.parse(odd)!.get(entries[0].path)).toBeUndefined();
+  });
+
+  it('reads a manifest file a megabyte at a time as it reads the text: same index, the whole file hashed', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ngt-manifest-'));
+    try {
+      // Several megabytes, with multi-byte paths that fall across the reader's chunk boundaries.
+      const many: ManifestEntry[] = Array.from({ length: 30000 }, (_, i) => ({ path: `dc1/n${i}/etc/é€😀-${'x'.repeat(i % 97)}.conf`, kind: 'networkd', site: 'dc1', host: `n${i}`, sha256: sha('0123456789abcdef'[i % 16]), size: i, mode: '0644' }));
+      const cases = { lines: manifestJson('x.yaml', many), pretty: JSON.stringify({ files: many }, null, 1), empty: manifestJson('x.yaml', []), damaged: 'not json' };
+      for (const [name, text] of Object.entries(cases)) {
+        const file = path.join(dir, `${name}.json`);
+        writeFileSync(file, text);
+        const read = readManifest(file)!;
+        expect(read.sha256, name).toBe(createHash('sha256').update(text).digest('hex'));
+        expect(read.index?.packedEntries(), name).toEqual(ManifestIndex.parse(text)?.packedEntries());
+      }
+      expect(readManifest(path.join(dir, 'lines.json'))!.index!.get(many[29999].path)).toEqual({ sha256: sha('f'), mode: '0644', size: 29999 });
+      expect(readManifest(path.join(dir, 'missing.json'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
