@@ -91,19 +91,16 @@ function benchSize(hosts) {
   const rss = [];
   const stages = [];
   for (let i = 0; i < runs; i++) {
-    // Build and floor alternate so that both see the same machine load.
-    const fresh = path.join(dir, 'fresh');
-    rmSync(fresh, { recursive: true, force: true });
-    const r = netgen(['build', inv, '-o', fresh, '--timings']);
+    // Build and floor alternate so that both see the same machine load. Each writes into a directory
+    // of its own, removed only after the last run: on a file system mounted with `discard`, removing
+    // 680,000 files keeps the disk busy for minutes, and the next measured run paid for it.
+    const r = netgen(['build', inv, '-o', path.join(dir, `fresh-${i}`), '--timings']);
     build.push(r.wall);
     rss.push(r.rss);
     stages.push(stagesOf(r.stdout));
-    const fl = path.join(dir, 'floor');
-    rmSync(fl, { recursive: true, force: true });
-    floor.push(JSON.parse(run(process.execPath, [FLOOR, out, fl]).stdout).write_s);
-    rmSync(fl, { recursive: true, force: true });
+    floor.push(JSON.parse(run(process.execPath, [FLOOR, out, path.join(dir, `floor-${i}`)]).stdout).write_s);
   }
-  rmSync(path.join(dir, 'fresh'), { recursive: true, force: true });
+  for (let i = 0; i < runs; i++) for (const d of [`fresh-${i}`, `floor-${i}`]) rmSync(path.join(dir, d), { recursive: true, force: true });
   const noop = [];
   for (let i = 0; i < runs; i++) noop.push(netgen(['build', inv, '-o', out]).wall);
   const change = [];
@@ -156,11 +153,9 @@ function benchNetplan(n) {
   let units = 0;
   netgen(['build', inv, '-o', out, '-q']); // warm-up
   for (let i = 0; i < RUNS; i++) {
-    const fresh = path.join(dir, 'fresh');
-    rmSync(fresh, { recursive: true, force: true });
-    ng.push(netgen(['build', inv, '-o', fresh, '-q']).wall);
-    const root = path.join(dir, 'root');
-    rmSync(root, { recursive: true, force: true });
+    // Fresh directories, none removed before a measured run (see benchSize).
+    ng.push(netgen(['build', inv, '-o', path.join(dir, `fresh-${i}`), '-q']).wall);
+    const root = path.join(dir, `root-${i}`);
     mkdirSync(path.join(root, 'etc/netplan'), { recursive: true });
     writeFileSync(path.join(root, 'etc/netplan/50-bench.yaml'), netplan, { mode: 0o600 });
     np.push(run('netplan', ['generate', '--root-dir', root]).wall);

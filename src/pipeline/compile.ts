@@ -261,6 +261,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     // sites' diagrams alone; targets that split them into parts have unchanged parts kept unplanned.
     for (const e of emitters) {
       for (const p of e.planGlobal ? globalFilesOf(e) : []) {
+        progress.update(`rendering ${p.path}`);
         const group = globalGroup(p.path);
         const fingerprint = renderKey ? groupFingerprint(renderKey, [p]) : undefined;
         if (fingerprint !== undefined) fingerprints?.set(group, { fingerprint });
