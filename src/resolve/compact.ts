@@ -8,7 +8,7 @@ import type { HostModel, Link, NamespaceModel } from '../model/types.js';
  * array, and every other list copied at its length. Objects keep their identity. From here on the
  * model is read-only: a push onto the shared empty array throws, as it should.
  */
-export const EMPTY: readonly never[] = Object.freeze([]);
+const EMPTY: readonly never[] = Object.freeze([]);
 
 /** The list at its exact length (the shared empty one when empty). */
 function exact<T>(list: T[]): T[] {

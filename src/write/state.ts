@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs, under } from './manifest-index.js';
-import { listFiles } from './tree-files.js';
+import { listFiles, writeAll } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
 
@@ -133,21 +133,16 @@ function writeJsonInPieces(file: string, state: BuildState): void {
       fileLists.forEach((list, i) => {
         pending += `${i ? ',' : ''}${JSON.stringify(list)}`;
         if (pending.length >= 1 << 20) {
-          writeAll(fd, pending);
+          writeAll(fd, Buffer.from(pending));
           pending = '';
         }
       });
       pending += ']}';
     }
-    writeAll(fd, pending);
+    writeAll(fd, Buffer.from(pending));
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups' | 'fileLists'> {

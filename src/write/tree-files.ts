@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** Helpers of the output writer: its error type and the reading of trees and files. */
@@ -37,6 +37,11 @@ export function listFiles(dir: string, prefix = '', out: string[] = []): string[
     else out.push(rel);
   }
   return out;
+}
+
+/** Writes all of `buf` to `fd` (a write may take less than it was given). */
+export function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 export function readBytesIfFile(p: string): Buffer | undefined {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
 import { journalPath, replayJournal } from './journal.js';
 import { ManifestIndex, modeText, onDiskAs } from './manifest-index.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
-import { assertSafeRelativePath, readIfFile, writeFailure, WriteError } from './tree-files.js';
+import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
 
 /** A kept file's manifest hash (hex, or raw as ManifestIndex packs it) and size. */
 export type KeptFile = { size: number } & ({ sha256: string } | { rawSha: string });
@@ -46,8 +46,6 @@ export class TreeWriter {
   private readonly staging: string;
   /** Files of the old tree not yet seen in the new one: at the end, the ones to remove. */
   private readonly existing: Set<string>;
-  /** Whether the old tree held any file. */
-  private readonly hadFiles: boolean;
   private readonly previous: ManifestIndex | undefined;
   private readonly existed: boolean;
   private readonly madeDirs = new Set<string>();
@@ -55,7 +53,7 @@ export class TreeWriter {
   private seenCount = 0;
   private readonly unchanged: string[] = [];
   /** Paths written, when a tree existed (the journal of an in-place change lists them); else only counted. */
-  private written: string[] = [];
+  private readonly written: string[] = [];
   private writtenCount = 0;
   private stagingMade = false;
   /** sha256 of each file given in pieces (manifest.json), as the new tree holds it. */
@@ -88,7 +86,6 @@ export class TreeWriter {
     this.statsKnown = current !== undefined;
     this.existed = survey.existed;
     this.existing = new Set(survey.files);
-    this.hadFiles = this.existing.size > 0;
     this.previousManifestSha = survey.manifestSha;
     this.previous = survey.previous && ManifestIndex.fromPacked(survey.previous);
     rmSync(this.staging, { recursive: true, force: true });
@@ -291,7 +288,7 @@ export class TreeWriter {
       }
       return stats;
     }
-    const total = this.hadFiles ? this.seenCount : this.writtenCount + this.unchanged.length;
+    const total = this.seenCount;
     if (written.length + removed.length <= Math.max(SMALL_MIN, total * SMALL_SHARE)) this.applyInPlace(written, removed);
     else this.swap();
     return stats;
@@ -338,10 +335,6 @@ export class TreeWriter {
     }
     rmSync(old, { recursive: true, force: true });
   }
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 /** A regular file of this mode and size whose bytes hash to `sha256`, read in pieces. */
