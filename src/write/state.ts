@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
@@ -10,7 +10,9 @@ import type { GroupRecord } from '../plan/reuse.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in
- * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). When every input
+ * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). Two JSON lines: what
+ * the up-to-date check needs, then the render fingerprints (40 MB at 10,000 hosts), which only a build
+ * that goes ahead reads. When every input
  * file (inventory, lock, template overlays), the directory listing of a directory inventory, this
  * netgen's own code and templates, and the output tree (manifest hash, every file's mode and size) are
  * as recorded, the build's output is already there and nothing needs compiling: output is a function of
@@ -18,7 +20,7 @@ import type { GroupRecord } from '../plan/reuse.js';
  * full build, which is always correct. `build --check` never uses this.
  */
 
-const VERSION = 2;
+const VERSION = 3;
 
 interface BuildState {
   version: number;
@@ -27,6 +29,10 @@ interface BuildState {
   listings: Array<[string, 'yaml' | 'all', string]>;
   manifestSha: string;
   hosts: number;
+}
+
+/** The second line. */
+interface ReuseState {
   /**
    * Per group (a host id, a target's GlobalPart, an inventory-wide file: pipeline/compile.ts): its fingerprint and the index of its file list in
    * `fileLists` (plan/reuse.ts FileList, one string each). Hosts alike list the same files, so each
@@ -110,9 +116,8 @@ export function saveBuildState(
       listings: inputs.listings.map(([dir, kind]) => [dir, kind, listingSha(listing(dir, kind))]),
       manifestSha,
       hosts,
-      ...(written.fingerprints ? packGroups(written.fingerprints) : {}),
     };
-    writeJsonInPieces(`${file}.tmp`, state);
+    writeStateLines(`${file}.tmp`, state, written.fingerprints ? packGroups(written.fingerprints) : {});
     renameSync(`${file}.tmp`, file);
   } catch {
     rmSync(file, { force: true });
@@ -120,14 +125,15 @@ export function saveBuildState(
 }
 
 /**
- * JSON.stringify(state), written a file list at a time: at 10,000 hosts the lists are 40 MB of JSON,
- * and the whole text at once came at the end of the build, where its memory peaks.
+ * The state's two lines, the second written a file list at a time: at 10,000 hosts the lists are 40 MB
+ * of JSON, and the whole text at once came at the end of the build, where its memory peaks.
  */
-function writeJsonInPieces(file: string, state: BuildState): void {
-  const { fileLists, ...rest } = state;
+function writeStateLines(file: string, state: BuildState, reuse: ReuseState): void {
+  const { fileLists, ...rest } = reuse;
   const fd = openSync(file, 'w');
   try {
-    let pending = JSON.stringify(rest);
+    // JSON.stringify escapes newlines inside strings: the first newline ends the first line.
+    let pending = `${JSON.stringify(state)}\n${JSON.stringify(rest)}`;
     if (fileLists) {
       pending = `${pending.slice(0, -1)},"fileLists":[`;
       fileLists.forEach((list, i) => {
@@ -139,14 +145,14 @@ function writeJsonInPieces(file: string, state: BuildState): void {
       });
       pending += ']}';
     }
-    writeAll(fd, Buffer.from(pending));
+    writeAll(fd, Buffer.from(`${pending}\n`));
   } finally {
     closeSync(fd);
   }
 }
 
-function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups' | 'fileLists'> {
-  const groups: NonNullable<BuildState['groups']> = {};
+function packGroups(records: Map<string, GroupRecord>): ReuseState {
+  const groups: NonNullable<ReuseState['groups']> = {};
   const fileLists: string[] = [];
   const index = new Map<string, number>();
   for (const [group, { fingerprint, files }] of records) {
@@ -168,12 +174,16 @@ function packGroups(records: Map<string, GroupRecord>): Pick<BuildState, 'groups
 export function previousFingerprints(outDir: string, inventory: string, overlays: string[], manifestSha: string | undefined): Map<string, GroupRecord> | undefined {
   if (!manifestSha) return undefined;
   try {
-    const state = JSON.parse(readFileSync(statePath(outDir), 'utf8')) as BuildState;
-    if (state.version !== VERSION || !state.groups || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
+    const text = readFileSync(statePath(outDir), 'utf8');
+    const end = text.indexOf('\n');
+    const state = JSON.parse(text.slice(0, end)) as BuildState;
+    if (state.version !== VERSION || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
     if (state.manifestSha !== manifestSha) return undefined;
-    const lists = state.fileLists ?? [];
+    const reuse = JSON.parse(text.slice(end + 1)) as ReuseState;
+    if (!reuse.groups) return undefined;
+    const lists = reuse.fileLists ?? [];
     const list = (i: number | undefined) => (i !== undefined && typeof lists[i] === 'string' ? lists[i] : undefined);
-    return new Map(Object.entries(state.groups).map(([group, [fingerprint, files]]) => [group, { fingerprint, files: list(files) }]));
+    return new Map(Object.entries(reuse.groups).map(([group, [fingerprint, files]]) => [group, { fingerprint, files: list(files) }]));
   } catch {
     return undefined;
   }
@@ -189,7 +199,7 @@ export function forgetBuildState(outDir: string): void {
 export async function upToDate(outDir: string, inventory: string, overlays: string[]): Promise<{ files: number; hosts: number } | undefined> {
   let state: BuildState;
   try {
-    state = JSON.parse(readFileSync(statePath(outDir), 'utf8')) as BuildState;
+    state = JSON.parse(firstLine(statePath(outDir))) as BuildState;
   } catch {
     return undefined;
   }
@@ -231,3 +241,20 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
 
 /** manifest.json of about 20,000 files: below it a thread costs more than it saves. */
 const COUNT_ON_THREAD_BYTES = 4 << 20;
+
+/** The text up to the first newline, read a block at a time (the second line can be 40 MB). */
+function firstLine(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const block = Buffer.allocUnsafe(1 << 16);
+    const parts: Buffer[] = [];
+    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0; ) {
+      const end = block.subarray(0, n).indexOf(10);
+      parts.push(Buffer.from(block.subarray(0, end < 0 ? n : end)));
+      if (end >= 0) break;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}

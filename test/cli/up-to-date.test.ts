@@ -72,4 +72,31 @@ describe('up-to-date builds', () => {
     build('--host', 'ena');
     expect(fresh(build())).toBe(false);
   });
+
+  it('answers the same before the CLI loads (the quick path) as after it (any other flag)', () => {
+    build();
+    const line = (s: string) => s.replace(/ in \d+\.\d\ds/, ' in Xs').replace(/checked in [\d.]+/, 'checked in X');
+    const quick = build('--timings');
+    const full = build('--timings', '--no-color'); // not a form the quick path takes: the whole CLI answers
+    expect(fresh(quick)).toBe(true);
+    expect(line(full)).toBe(line(quick));
+    expect(build('-q')).toBe('');
+    expect(line(run('node', [CLI, 'build', inv, `--out=${out}`]).stdout)).toBe(line(quick.split('\n')[0] + '\n'));
+  });
+
+  it('with several inventories, prints nothing twice when one of them must be built', () => {
+    const other = path.join(tmp, 'inv/other.yaml');
+    cpSync(inv, other);
+    const r1 = run('node', [CLI, 'build', inv, other], { cwd: tmp });
+    expect(r1.status, r1.stderr).toBe(0);
+    const r2 = run('node', [CLI, 'build', inv, other], { cwd: tmp });
+    expect(r2.stdout.split('\n').filter((l) => l.includes('(inputs unchanged)'))).toHaveLength(2);
+    appendFileSync(other, '# changed\n');
+    const r3 = run('node', [CLI, 'build', inv, other], { cwd: tmp });
+    expect(r3.status, r3.stderr).toBe(0);
+    const lines = r3.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(fresh(lines[0])).toBe(true);
+    expect(fresh(lines[1])).toBe(false);
+  });
 });

@@ -13,6 +13,7 @@ import { watchBuild } from './watch.js';
 import { findInventories } from '../inventories.js';
 import { reportDiagnostics, type ReportOptions } from '../report.js';
 import { EXIT, type CommandContext } from '../context.js';
+import { buildSummary, outDirFor, upToDateTimings } from '../build-output.js';
 
 interface BuildFlags {
   out?: string;
@@ -42,7 +43,7 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
     if (fresh) {
       const secs = (performance.now() - started) / 1000;
       summary(outDir, flags, { written: 0, unchanged: fresh.files, removed: [] }, fresh.hosts, secs, 'inputs unchanged');
-      if (flags.timings) process.stdout.write(`timings (ms): inputs and output unchanged, checked in ${(secs * 1000).toFixed(1)}\n`);
+      if (flags.timings) process.stdout.write(upToDateTimings(secs));
       return EXIT.ok;
     }
   }
@@ -141,8 +142,7 @@ async function buildStreaming(inventory: string, outDir: string, flags: BuildFla
 }
 
 function summary(outDir: string, flags: BuildFlags, result: { written: number; unchanged: number; removed: string[] }, hosts: number, secs: number, note?: string): void {
-  if (flags.quiet) return;
-  process.stdout.write(`${outDir}: ${result.written} written, ${result.unchanged} unchanged, ${result.removed.length} removed; ${hosts} host${hosts === 1 ? '' : 's'} in ${secs.toFixed(2)}s${note ? ` (${note})` : ''}\n`);
+  if (!flags.quiet) process.stdout.write(buildSummary(outDir, { ...result, removed: result.removed.length }, hosts, secs, note));
 }
 
 function printTimings(flags: BuildFlags, t: Partial<Record<string, number>>): void {
@@ -150,12 +150,6 @@ function printTimings(flags: BuildFlags, t: Partial<Record<string, number>>): vo
   process.stdout.write(`timings (ms): ${(['load', 'validate', 'resolve', 'plan', 'render', 'write'] as const).map((s) => `${s} ${(t[s] ?? 0).toFixed(1)}`).join(', ')}\n`);
 }
 
-export function outDirFor(inventory: string, flags: { out?: string }, many: boolean): string {
-  if (flags.out && many) throw new UsageError('-o/--out takes one inventory; give it alone, or omit -o to build every inventory into out/<name>/');
-  if (flags.out) return flags.out;
-  const name = path.basename(inventory.replace(/[/\\]+$/, '')).replace(/\.ya?ml$/i, '');
-  return path.join('out', name);
-}
 
 
 export function registerBuild(program: Command, ctx: CommandContext): void {

@@ -8,7 +8,8 @@ import { diffTree, type OutputFile } from '../../write/writer.js';
 import { EXIT, type CommandContext } from '../context.js';
 import { findInventories } from '../inventories.js';
 import { reportDiagnostics } from '../report.js';
-import { outDirFor, reportOpts } from './build.js';
+import { reportOpts } from './build.js';
+import { outDirFor } from '../build-output.js';
 
 interface DiffFlags {
   out?: string;

@@ -71,7 +71,8 @@ export function registerWatch(program: Command, ctx: CommandContext): void {
     .option('--no-color', 'no colours in diagnostics')
     .addHelpText('after', '\nExample:\n  netgen watch inventories/lab.yaml -t my-templates/   # edit, save, read the summary or the errors\n')
     .action(async (invs: string[], flags: { out?: string; templates?: string[]; color?: boolean }) => {
-      const { buildOne, outDirFor } = await import('./build.js');
+      const { buildOne } = await import('./build.js');
+      const { outDirFor } = await import('../build-output.js');
       const list = findInventories(invs);
       const bf = { ...flags, format: 'text' as const };
       await watchBuild(list, flags.templates ?? [], (inv) => buildOne(inv, outDirFor(inv, bf, list.length > 1), bf));
