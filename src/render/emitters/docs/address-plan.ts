@@ -15,8 +15,13 @@ export const MERMAID_MAX_HOSTS = 60;
 /** A Markdown table cell: one line, pipes escaped. */
 export function mdCell(v: string | number | undefined): string {
   if (v === undefined || v === '') return '';
-  return String(v).replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'");
+  const text = String(v);
+  // Most cells need nothing: one test instead of four replacements (a tenth of the docs' time).
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, "'");
 }
+
+const NEEDS_ESCAPE = /[\u0000-\u001f\u007f\\|`]/;
 
 /** A Mermaid label in double quotes (Mermaid's entity for the quote itself). */
 function mermaidLabel(s: string): string {
@@ -54,6 +59,11 @@ export class Citations {
 
   constructor(private readonly lines?: LineIndex) {}
 
+  /** Only collecting origins: rows made now are thrown away, so they need not be made. */
+  get collecting(): boolean {
+    return this.lines === undefined;
+  }
+
   cite(row: { source: string }, origin: Origin): void {
     if (this.lines) row.source = mdCell(this.lines.at(origin));
     else this.origins.push(origin);
@@ -62,7 +72,16 @@ export class Citations {
 
 type Cite = Citations['cite'];
 
-function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: number | undefined, cite: Cite): Row[] {
+/** What a collecting pass cites rows as (it never writes into them). */
+const NO_ROW = { source: '' };
+
+function rowsOf(host: HostModel, ns: NamespaceModel | undefined, l: Link, vni: number | undefined, citations: Citations): Row[] {
+  const cite: Cite = (row, origin) => citations.cite(row, origin);
+  if (citations.collecting) {
+    if (l.addresses.length === 0) cite(NO_ROW, l.origin);
+    for (const a of l.addresses) cite(NO_ROW, a.origin);
+    return [];
+  }
   const base = {
     host: mdCell(host.name),
     namespace: mdCell(ns?.name ?? ''),
@@ -141,12 +160,12 @@ export function siteAddressPlan(model: Model, site: SiteModel, citations: Citati
       if (!interesting(l, false)) continue;
       const derived = l.derivedFrom?.startsWith('tenant ') ? l.derivedFrom.slice(7) : undefined;
       const tenant = derived ?? (l.vxlan ? vniTenant.get(l.vxlan.vni) : undefined);
-      add(tenant && tenantOrder.has(tenant) ? tenant : OTHER, rowsOf(h, undefined, l, undefined, cite));
+      add(tenant && tenantOrder.has(tenant) ? tenant : OTHER, rowsOf(h, undefined, l, undefined, citations));
     }
     for (const ns of h.namespaces) {
       const group = ns.tenant && tenantOrder.has(ns.tenant) ? ns.tenant : OTHER;
       const vni = ns.tenant ? tenantVni.get(ns.tenant) : undefined;
-      for (const l of ns.links) add(group, rowsOf(h, ns, l, vni, cite));
+      for (const l of ns.links) add(group, rowsOf(h, ns, l, vni, citations));
     }
   }
   const tenants = [...groups.keys()]

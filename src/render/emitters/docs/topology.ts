@@ -20,8 +20,11 @@ const NS_LINES = 5;
 
 /** A DOT double-quoted string. */
 export function dotString(s: string): string {
+  if (!DOT_SPECIAL.test(s)) return `"${s}"`;
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n')}"`;
 }
+
+const DOT_SPECIAL = /[\\"\n]/;
 
 /** Escapes text for DOT HTML-like labels. */
 function html(s: string): string {
@@ -71,22 +74,32 @@ function linkKey(l: Link, vniTenant: Map<number, string>, keys: Set<string>): st
   return l.vrf && keys.has(l.vrf) ? l.vrf : undefined;
 }
 
+/** What a link's node says under its name. */
+function linkDetail(l: Link): string {
+  switch (l.kind) {
+    case 'nic':
+      return 'NIC';
+    case 'bond':
+      return `bond ${l.bondOpts?.mode ?? ''}`.trim();
+    case 'vlan':
+      return `VLAN ${l.vlan?.id ?? ''}`;
+    case 'vxlan':
+      return `VXLAN VNI ${l.vxlan?.vni ?? ''}`;
+    case 'tap':
+      return l.description ?? 'tap';
+    case 'vrf':
+      return `VRF table ${l.vrfTable ?? ''}`;
+    default:
+      return l.kind; // bridge, macvlan, veth
+  }
+}
+
+const LINK_SHAPE: Record<Link['kind'], string> = { nic: 'box', bond: 'box', vlan: 'box', bridge: 'box', vxlan: 'hexagon', macvlan: 'box', veth: 'ellipse', tap: 'ellipse', vrf: 'octagon' };
+
 function linkNode(id: string, l: Link, fill: string): DotNode {
-  const detail: Record<Link['kind'], string> = {
-    nic: 'NIC',
-    bond: `bond ${l.bondOpts?.mode ?? ''}`.trim(),
-    vlan: `VLAN ${l.vlan?.id ?? ''}`,
-    bridge: 'bridge',
-    vxlan: `VXLAN VNI ${l.vxlan?.vni ?? ''}`,
-    macvlan: 'macvlan',
-    veth: 'veth',
-    tap: l.description ?? 'tap',
-    vrf: `VRF table ${l.vrfTable ?? ''}`,
-  };
-  const shape: Record<Link['kind'], string> = { nic: 'box', bond: 'box', vlan: 'box', bridge: 'box', vxlan: 'hexagon', macvlan: 'box', veth: 'ellipse', tap: 'ellipse', vrf: 'octagon' };
-  const label = [l.name, detail[l.kind], ...addrLines(l)].filter(Boolean).join('\n');
+  const label = [l.name, linkDetail(l), ...addrLines(l)].filter(Boolean).join('\n');
   const style = l.kind === 'bridge' ? 'filled,bold' : l.kind === 'nic' || l.kind === 'bond' ? 'filled' : 'rounded,filled';
-  return { id, attrs: attrs({ label, shape: shape[l.kind], style, fillcolor: fill }) };
+  return { id, attrs: attrs({ label, shape: LINK_SHAPE[l.kind], style, fillcolor: fill }) };
 }
 
 function namespaceNode(id: string, ns: NamespaceModel, fill: string): DotNode {
