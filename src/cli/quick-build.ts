@@ -10,13 +10,13 @@ import { findInventories } from './inventories.js';
  * output that is not up to date, returns undefined for the full CLI, which checks again and builds.
  */
 export async function quickBuild(args: string[]): Promise<number | undefined> {
-  const started = performance.now();
   const flags = parseBuildArgs(args);
   if (!flags) return undefined;
   const printed: string[] = [];
   try {
     const list = findInventories(flags.inventories);
     for (const inventory of list) {
+      const started = performance.now();
       const outDir = outDirFor(inventory, flags, list.length > 1);
       const fresh = await upToDate(path.resolve(outDir), inventory, []);
       if (!fresh) return undefined;

@@ -19,10 +19,16 @@ export function writeFailure(e: unknown, what: string): WriteError {
 
 /** Rejects any path that could leave the output tree. */
 export function assertSafeRelativePath(rel: string): void {
-  if (!rel || rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
+  if (UNSAFE_PATH.test(rel)) {
     throw new WriteError('NG9004', `refusing to write '${rel}': it is not a plain relative path inside the output directory`);
   }
 }
+
+/**
+ * A backslash or NUL anywhere, or an empty, `.` or `..` segment (which covers the empty path and a
+ * leading `/`). One test, no array of segments: it runs for each of 680,000 files at 10,000 hosts.
+ */
+const UNSAFE_PATH = /[\\\0]|(?:^|\/)(?:\.\.?)?(?:\/|$)/;
 
 export function listFiles(dir: string, prefix = '', out: string[] = []): string[] {
   let entries;
