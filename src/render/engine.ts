@@ -8,6 +8,7 @@ import runtime from 'handlebars/runtime.js';
 import { dropCodeCache, runCachedScript, writeCacheFile } from '../util/code-cache.js';
 import { readIfFile } from '../write/tree-files.js';
 import { commentText, frrText, nftString, shellWord, unitValue, vyosValue } from './quote.js';
+import { directCall, type DirectCall } from './template-call.js';
 
 /** Handlebars without its compiler (which is loaded only to compile a template the cache lacks). */
 const Handlebars = runtime as unknown as typeof HandlebarsApi;
@@ -81,7 +82,7 @@ export function headerLines(style: CommentStyle, info: HeaderInfo): string {
  */
 export class TemplateEngine {
   private readonly hb = Handlebars.create();
-  private readonly cache = new Map<string, HandlebarsApi.TemplateDelegate>();
+  private readonly cache = new Map<string, { render: HandlebarsApi.TemplateDelegate; usesData: boolean }>();
 
   constructor(
     private readonly overlays: string[] = [],
@@ -101,7 +102,11 @@ export class TemplateEngine {
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hb.registerHelper('defined', (v: unknown) => v !== undefined && v !== null);
     this.knownHelpers = Object.fromEntries(Object.keys(hb.helpers).map((name) => [name, true]));
+    this.call = directCall(hb);
   }
+
+  /** What every render passes, made once (template-call.ts). */
+  private readonly call: DirectCall;
 
   /**
    * Every helper a template can call is registered above, so templates are compiled knowing them all:
@@ -143,12 +148,13 @@ export class TemplateEngine {
     return usesData;
   }
 
-  template(name: string): HandlebarsApi.TemplateDelegate {
+  private template(name: string): { render: HandlebarsApi.TemplateDelegate; usesData: boolean } {
     let t = this.cache.get(name);
     if (!t) {
       const file = this.resolvePath(name);
       const text = readFileSync(file, 'utf8');
-      t = this.compile(text, this.registerPartials(text));
+      const usesData = this.registerPartials(text);
+      t = { render: this.compile(text, usesData), usesData };
       this.cache.set(name, t);
     }
     return t;
@@ -161,7 +167,16 @@ export class TemplateEngine {
     return this.hb.template(templateSpec(text, options));
   }
 
+  /** The same template called the way Handlebars calls a template itself (tests compare the two). */
+  renderAsHandlebars(name: string, context: object): string {
+    return this.template(name).render(context);
+  }
+
   render(name: string, context: object): string {
-    return this.template(name)(context);
+    const t = this.template(name);
+    // As a top-level call would: @data starts as a frame holding @root (Handlebars' initData).
+    const options = t.usesData ? { ...this.call, data: { root: context } } : this.call;
+    // Options Handlebars passes to partials (partial, hooks, protoAccessControl) are not in its types.
+    return t.render(context, options as unknown as HandlebarsApi.RuntimeOptions);
   }
 }
