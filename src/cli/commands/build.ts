@@ -150,8 +150,6 @@ function printTimings(flags: BuildFlags, t: Partial<Record<string, number>>): vo
   process.stdout.write(`timings (ms): ${(['load', 'validate', 'resolve', 'plan', 'render', 'write'] as const).map((s) => `${s} ${(t[s] ?? 0).toFixed(1)}`).join(', ')}\n`);
 }
 
-
-
 export function registerBuild(program: Command, ctx: CommandContext): void {
   program
     .command('build')
