@@ -94,6 +94,9 @@ function filesOf(owner: FileOwner, planned: PlannedFile[]): FileList | undefined
   return lines.join('\n');
 }
 
+/** An empty, `.` or `..` segment (also the empty path and a leading or trailing `/`). */
+const EMPTY_OR_DOT_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /**
  * The listed files, as planned files without contents (for their manifest entries); undefined when the
  * list is not one filesOf made (the state file beside out/ is not trusted further).
@@ -102,7 +105,7 @@ function plannedFrom(owner: FileOwner, files: FileList): Array<PlannedFile & { m
   const planned: Array<PlannedFile & { mode: number }> = [];
   for (const line of files ? files.split('\n') : []) {
     const [rel, kind, mode] = line.split('\t');
-    if (mode === undefined || !ARTIFACT_KINDS.has(kind) || !/^\d{1,4}$/.test(mode) || Number(mode) > 0o7777 || rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) return undefined;
+    if (mode === undefined || !ARTIFACT_KINDS.has(kind) || !/^\d{1,4}$/.test(mode) || Number(mode) > 0o7777 || EMPTY_OR_DOT_SEGMENT.test(rel)) return undefined;
     planned.push({ path: owner.root + rel, kind: kind as ArtifactKind, site: owner.site, host: owner.host, mode: Number(mode) });
   }
   return planned;

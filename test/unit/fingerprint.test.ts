@@ -78,7 +78,7 @@ describe('render fingerprints', () => {
       expect(plannedFromList(host, list)).toEqual(planned.map((p) => ({ path: p.path, kind: p.kind, site: p.site, host: p.host, mode: p.mode ?? 0o644 })));
     }
     const host = r.model!.hosts[0];
-    for (const bad of ['../etc/passwd\tnetworkd\t420', 'a//b\tnetworkd\t420', 'a\tnot-a-kind\t420', 'a\tnetworkd\t99999', 'a\tnetworkd', 'a\tnetworkd\t4x']) expect(plannedFromList(host, bad), bad).toBeUndefined();
+    for (const bad of ['../etc/passwd\tnetworkd\t420', 'a//b\tnetworkd\t420', 'a/./b\tnetworkd\t420', 'a/..\tnetworkd\t420', '/a\tnetworkd\t420', 'a/\tnetworkd\t420', '\tnetworkd\t420', 'a\tnot-a-kind\t420', 'a\tnetworkd\t99999', 'a\tnetworkd', 'a\tnetworkd\t4x']) expect(plannedFromList(host, bad), bad).toBeUndefined();
     expect(hostFilesOf(host, [{ path: 'elsewhere/x', kind: 'doc' }])).toBeUndefined();
   });
 
