@@ -1,6 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { fileLines } from './tree-files.js';
 
 /** What a previous manifest.json says about one file. */
 export interface PreviousEntry {
@@ -88,25 +88,6 @@ function entriesOfLines(lines: Iterable<string>, whole: () => string): { entries
     if (Array.isArray(files)) for (const e of files) if (isEntry(e)) yield e;
   }
   return { entries: entries(), emptyList: () => empty };
-}
-
-/**
- * The lines of an open file, read a megabyte at a time, every byte also given to `hash` (to the end of
- * the file, however many lines the caller takes).
- */
-function* fileLines(fd: number, hash: Hash): Generator<string, void, undefined> {
-  const buf = Buffer.allocUnsafe(1 << 20);
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
-    hash.update(buf.subarray(0, n));
-    const text = carry + decoder.write(buf.subarray(0, n));
-    let at = 0;
-    for (let end; (end = text.indexOf('\n', at)) >= 0; at = end + 1) yield text.slice(at, end);
-    carry = text.slice(at);
-  }
-  carry += decoder.end();
-  if (carry) yield carry;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs, under } from './manifest-index.js';
-import { listFiles, writeAll } from './tree-files.js';
+import { fileLines, listFiles, writeAll } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
 
@@ -12,12 +12,12 @@ import type { GroupRecord } from '../plan/reuse.js';
  * What the last full build of an output directory was made from, kept beside it in
  * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). Two JSON lines: what
  * the up-to-date check needs, then the render fingerprints (40 MB at 10,000 hosts), which only a build
- * that goes ahead reads. When every input
- * file (inventory, lock, template overlays), the directory listing of a directory inventory, this
- * netgen's own code and templates, and the output tree (manifest hash, every file's mode and size) are
- * as recorded, the build's output is already there and nothing needs compiling: output is a function of
- * exactly these inputs. Any doubt (no state, another netgen, a half-finished write beside out/) means a
- * full build, which is always correct. `build --check` never uses this.
+ * that goes ahead reads. When every input file (inventory, lock, template overlays), the directory
+ * listing of a directory inventory, this netgen's own code and templates, and the output tree (manifest
+ * hash, every file's mode and size) are as recorded, the build's output is already there and nothing
+ * needs compiling: output is a function of exactly these inputs. Any doubt (no state, another netgen,
+ * a half-finished write beside out/) means a full build, which is always correct. `build --check`
+ * never uses this.
  */
 
 const VERSION = 3;
@@ -242,18 +242,11 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
 /** manifest.json of about 20,000 files: below it a thread costs more than it saves. */
 const COUNT_ON_THREAD_BYTES = 4 << 20;
 
-/** The text up to the first newline, read a block at a time (the second line can be 40 MB). */
+/** The text up to the first newline (the second line can be 40 MB, and is not read). */
 function firstLine(file: string): string {
   const fd = openSync(file, 'r');
   try {
-    const block = Buffer.allocUnsafe(1 << 16);
-    const parts: Buffer[] = [];
-    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0; ) {
-      const end = block.subarray(0, n).indexOf(10);
-      parts.push(Buffer.from(block.subarray(0, end < 0 ? n : end)));
-      if (end >= 0) break;
-    }
-    return Buffer.concat(parts).toString('utf8');
+    return fileLines(fd).next().value ?? '';
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync, writeSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
+import { readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /** Helpers of the output writer: its error type and the reading of trees and files. */
 export class WriteError extends Error {
@@ -48,6 +50,25 @@ export function listFiles(dir: string, prefix = '', out: string[] = []): string[
 /** Writes all of `buf` to `fd` (a write may take less than it was given). */
 export function writeAll(fd: number, buf: Buffer): void {
   for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/**
+ * The lines of an open file, read a megabyte at a time; with `hash`, every byte is also given to it (to
+ * the end of the file, however many lines the caller takes).
+ */
+export function* fileLines(fd: number, hash?: Hash): Generator<string, void, undefined> {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+    hash?.update(buf.subarray(0, n));
+    const text = carry + decoder.write(buf.subarray(0, n));
+    let at = 0;
+    for (let end; (end = text.indexOf('\n', at)) >= 0; at = end + 1) yield text.slice(at, end);
+    carry = text.slice(at);
+  }
+  carry += decoder.end();
+  if (carry) yield carry;
 }
 
 export function readBytesIfFile(p: string): Buffer | undefined {
