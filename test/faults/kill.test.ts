@@ -51,6 +51,29 @@ function buildAndKill(cli: string, inv: string, out: string, afterMs: number, fr
   });
 }
 
+/**
+ * How long the writer's new tree stands beside out/ before the build exits: the window the kills
+ * aim at. The write stage's own timing is longer (it reads and compares before the tree appears),
+ * so aiming by it made most kills come too late once the writer got faster.
+ */
+function measureNewTreeWindow(cli: string, inv: string, out: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('node', [cli, 'build', inv, '-o', out, '--quiet'], { stdio: 'ignore' });
+    const parent = path.dirname(out);
+    let appeared = 0;
+    const poll = setInterval(() => {
+      if (readdirSync(parent).some((n) => n.startsWith(`.${path.basename(out)}.new-`))) {
+        clearInterval(poll);
+        appeared = Date.now();
+      }
+    }, 2);
+    child.on('exit', () => {
+      clearInterval(poll);
+      resolve(appeared ? Date.now() - appeared : 0);
+    });
+  });
+}
+
 function describeDiff(got: Map<string, string>, a: Map<string, string>, b: Map<string, string>): string {
   const diff = (ref: Map<string, string>) => [...new Set([...got.keys(), ...ref.keys()])].filter((k) => got.get(k) !== ref.get(k));
   const da = diff(a);
@@ -64,6 +87,7 @@ describe('SIGKILL while writing', () => {
   const inv: Record<Tree, string> = { a: '', b: '', c: '' };
   const digest: Record<Tree, string> = { a: '', b: '', c: '' };
   let writeMs = 0;
+  let windowMs = 0;
   let wallMs = 0;
 
   let CLI = '';
@@ -86,6 +110,16 @@ describe('SIGKILL while writing', () => {
     }
     expect(new Set(Object.values(digest)).size).toBe(3);
   });
+
+  beforeAll(async () => {
+    // a → b → a into a scratch out/: two whole-tree writes, the longer window is aimed at.
+    const scratch = path.join(tmp, 'scratch-out');
+    expect(run('node', [CLI, 'build', inv.a, '-o', scratch, '--quiet'], { timeout: 600_000 }).status).toBe(0);
+    for (const k of ['b', 'a'] as const) windowMs = Math.max(windowMs, await measureNewTreeWindow(CLI, inv[k], scratch));
+    rmSync(scratch, { recursive: true, force: true });
+    // Never aim at less than a few poll intervals, nor at more than the write stage.
+    windowMs = Math.min(Math.max(windowMs, 20), writeMs || windowMs);
+  }, 600_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it(`leaves out/ entirely old or entirely new at ${KILL_POINTS} random kill points`, async () => {
@@ -104,10 +138,10 @@ describe('SIGKILL while writing', () => {
       const small = i % 2 === 1 && current !== 'b';
       if (small) seen.small++;
       const target = other(current, small);
-      // Most kills land inside the write stage (0..1.2 × its duration after it starts, so a few hit
-      // the swap or come too late); every fifth at any moment of the whole build.
+      // Most kills land while the new tree stands (0..1.2 × that window after it appears, so a few
+      // hit the swap or come too late); every fifth at any moment of the whole build.
       const fromStart = i % 5 === 4;
-      const delay = Math.round(fromStart ? rand() * wallMs : rand() * writeMs * 1.2);
+      const delay = Math.round(fromStart ? rand() * wallMs : rand() * windowMs * 1.2);
       const res = await buildAndKill(CLI, inv[target], out, delay, fromStart);
       if (res.killed) seen.killed++;
       else seen.finished++;
@@ -137,7 +171,7 @@ describe('SIGKILL while writing', () => {
     r = run('node', [CLI, 'build', inv.b, '-o', out, '--quiet'], { timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(treeDigest(out)).toBe(digest.b);
-    console.log(`kill points: ${i} (${seen.killed} killed, ${seen.finished} finished first; ${seen.midWrite} mid-write, ${seen.outMissing} between renames, ${seen.small} one-host edits, ${seen.journalled} inside a journal); whole build ~${wallMs}ms, write ~${Math.round(writeMs)}ms`);
+    console.log(`kill points: ${i} (${seen.killed} killed, ${seen.finished} finished first; ${seen.midWrite} mid-write, ${seen.outMissing} between renames, ${seen.small} one-host edits, ${seen.journalled} inside a journal); whole build ~${wallMs}ms, write ~${Math.round(writeMs)}ms, new tree stands ~${windowMs}ms`);
     expect(seen.midWrite, 'most kills must land inside the write stage').toBeGreaterThanOrEqual(KILL_POINTS / 3);
   }, 1_200_000);
 
