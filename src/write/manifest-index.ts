@@ -10,7 +10,6 @@ export interface PreviousEntry {
 }
 
 const SHA_HEX = /^[0-9a-f]{64}$/;
-const INTACT = '\0i';
 
 const modeTexts = new Map<number, string>();
 
@@ -91,10 +90,11 @@ function entriesOfLines(lines: Iterable<string>, whole: () => string): { entries
 }
 
 /**
- * A manifest.json on disk: its sha256 and its index, read a megabyte at a time (the survey held the whole
- * text, 147 MB at 10,000 hosts, beside the index it built from it); undefined when there is no file.
+ * A manifest.json on disk, read a megabyte at a time (the whole text is 147 MB at 10,000 hosts): each entry
+ * is given to `each` as it is read. Returns the file's sha256 and whether its entries could be read;
+ * undefined when there is no file.
  */
-export function readManifest(file: string): { sha256: string; index: ManifestIndex | undefined } | undefined {
+export function readManifestEntries(file: string, each: (e: { path: string } & PreviousEntry) => void): { sha256: string; readable: boolean } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -104,18 +104,30 @@ export function readManifest(file: string): { sha256: string; index: ManifestInd
   try {
     const hash = createHash('sha256');
     const lines = fileLines(fd, hash);
-    const index = ManifestIndex.fromLines(lines, () => {
+    const { entries, emptyList } = entriesOfLines(lines, () => {
       try {
         return readFileSync(file, 'utf8');
       } catch {
         return '';
       }
     });
+    let any = false;
+    for (const e of entries) {
+      any = true;
+      each(e);
+    }
     for (const _ of lines); // the rest of the file, for the hash
-    return { sha256: hash.digest('hex'), index };
+    return { sha256: hash.digest('hex'), readable: any || emptyList() };
   } finally {
     closeSync(fd);
   }
+}
+
+/** readManifestEntries into an index. */
+export function readManifest(file: string): { sha256: string; index: ManifestIndex | undefined } | undefined {
+  const index = ManifestIndex.empty();
+  const read = readManifestEntries(file, (e) => index.add(e));
+  return read && { sha256: read.sha256, index: read.readable ? index : undefined };
 }
 
 function parseLine(line: string): ({ path: string } & PreviousEntry) | undefined {
@@ -133,31 +145,21 @@ function isEntry(e: unknown): e is { path: string } & PreviousEntry {
 }
 
 /**
- * path → entry of a previous manifest, packed into one short string per file (the raw hash, mode and
- * size): the writer holds it for the whole build, and at 10,000 hosts an object per entry was 200 MB.
+ * path → entry of a manifest, packed into one short string per file (the raw hash, mode and size). The
+ * writer's view of the tree it replaces is previous-tree.ts; this serves writeTree and tests.
  */
 export class ManifestIndex {
-  /** path → raw sha, mode, size and, when a survey found the file on disk as recorded, an 'i'. */
-  private constructor(private readonly packed = new Map<string, string>()) {}
+  /** path → raw sha, mode and size. */
+  private readonly packed = new Map<string, string>();
+  private constructor() {}
 
-  /** An index handed over by a tree survey (survey.ts), from `packedEntries()`. */
-  static fromPacked(packed: Map<string, string>): ManifestIndex {
-    return new ManifestIndex(packed);
+  static empty(): ManifestIndex {
+    return new ManifestIndex();
   }
 
-  packedEntries(): Map<string, string> {
-    return this.packed;
-  }
-
-  /** Records that the file is on disk as a regular file of the recorded size and mode. */
-  markIntact(path: string): void {
-    const v = this.packed.get(path);
-    if (v !== undefined && !v.endsWith(INTACT)) this.packed.set(path, v + INTACT);
-  }
-
-  /** Whether a survey found the file on disk as recorded (false when no survey looked). */
-  intact(path: string): boolean {
-    return this.packed.get(path)?.endsWith(INTACT) ?? false;
+  /** Takes an entry; a hash that is not 64 hex digits is not trusted (that file is compared by its bytes). */
+  add(e: { path: string } & PreviousEntry): void {
+    if (SHA_HEX.test(e.sha256)) this.packed.set(e.path, [packSha(e.sha256), e.mode, e.size ?? ''].join('\0'));
   }
 
   /** undefined when there is no manifest or it cannot be read. */
@@ -172,8 +174,7 @@ export class ManifestIndex {
     let any = false;
     for (const e of entries) {
       any = true;
-      if (!SHA_HEX.test(e.sha256)) continue; // unknown hash: the file is compared by content
-      index.packed.set(e.path, [packSha(e.sha256), e.mode, e.size ?? ''].join('\0'));
+      index.add(e);
     }
     return any || emptyList() ? index : undefined;
   }
@@ -181,12 +182,6 @@ export class ManifestIndex {
   get(path: string): PreviousEntry | undefined {
     const v = this.packed.get(path);
     return v === undefined ? undefined : { sha256: unpackSha(v.slice(0, RAW_SHA_LENGTH)), ...modeAndSize(v) };
-  }
-
-  /** The entry with its hash as packSha made it: what a kept file's new manifest entry takes as it is. */
-  getRaw(path: string): { rawSha: string; mode: string; size?: number } | undefined {
-    const v = this.packed.get(path);
-    return v === undefined ? undefined : { rawSha: v.slice(0, RAW_SHA_LENGTH), ...modeAndSize(v) };
   }
 }
 

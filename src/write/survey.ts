@@ -2,7 +2,8 @@ import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { onDiskAs, readManifest, under } from './manifest-index.js';
+import { readManifestEntries } from './manifest-index.js';
+import { PackedTreeBuilder, transferables, type PackedTree } from './previous-tree.js';
 import { listFiles } from './tree-files.js';
 
 /**
@@ -16,10 +17,9 @@ export interface TreeSurvey {
   /** Identity of out/ and its manifest.json when surveyed (see treeStamp). */
   stamp: string;
   existed: boolean;
-  files: string[];
   manifestSha?: string;
-  /** ManifestIndex.packedEntries(), intact files marked. */
-  previous?: Map<string, string>;
+  /** The files on disk and what the manifest recorded of them (intact ones marked when stats were taken). */
+  tree: PackedTree;
 }
 
 /** Which directory and which manifest.json: every change a build makes replaces manifest.json (a rename). */
@@ -39,18 +39,13 @@ export function treeStamp(finalDir: string): string {
 export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   const stamp = treeStamp(finalDir);
   const existed = existsSync(finalDir);
-  const files = existed ? listFiles(finalDir) : [];
-  const manifest = readManifest(path.join(finalDir, 'manifest.json'));
-  const manifestSha = manifest?.sha256;
-  const index = manifest?.index;
-  if (index && checkIntact) {
-    for (const rel of files) {
-      const was = index.getRaw(rel);
-      if (was?.size !== undefined && onDiskAs(under(finalDir, rel), was.size, was.mode)) index.markIntact(rel);
-    }
-  }
-  return { stamp, existed, files, manifestSha, previous: index?.packedEntries() };
+  const builder = new PackedTreeBuilder(existed ? listFiles(finalDir) : []);
+  const manifest = readManifestEntries(path.join(finalDir, 'manifest.json'), (e) => builder.record(e, checkIntact ? finalDir : undefined));
+  return { stamp, existed, manifestSha: manifest?.sha256, tree: builder.build() };
 }
+
+/** A survey's typed arrays move to the receiving thread instead of being copied. */
+export const surveyTransferables = (s: TreeSurvey): ArrayBuffer[] => transferables(s.tree);
 
 export const SURVEY_THREAD = 'netgen-survey';
 export const COUNT_THREAD = 'netgen-count';

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
 import { journalPath, replayJournal } from './journal.js';
-import { ManifestIndex, modeText, onDiskAs } from './manifest-index.js';
+import { modeText, onDiskAs } from './manifest-index.js';
+import { PreviousTree } from './previous-tree.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
 
@@ -44,9 +45,8 @@ export class TreeWriter {
   private readonly parent: string;
   private readonly base: string;
   private readonly staging: string;
-  /** Files of the old tree not yet seen in the new one: at the end, the ones to remove. */
-  private readonly existing: Set<string>;
-  private readonly previous: ManifestIndex | undefined;
+  /** The old tree: its files (those not seen in the new one are removed at the end) and its manifest's records. */
+  private readonly old: PreviousTree;
   private readonly existed: boolean;
   private readonly madeDirs = new Set<string>();
   /** Files given to the new tree so far. */
@@ -64,7 +64,7 @@ export class TreeWriter {
   /** With `background`, new files are written on a second thread: `pace()` between hosts, `settle()` before `finish()`. */
   private readonly background: BackgroundWriter | undefined;
 
-  /** Whether the previous manifest's entries carry a survey's verdict on the files (ManifestIndex.intact). */
+  /** Whether the previous manifest's entries carry a survey's verdict on the files (PreviousTree.intact). */
   private readonly statsKnown: boolean;
 
   /**
@@ -85,9 +85,8 @@ export class TreeWriter {
     const survey = current ?? surveyTree(finalDir, false);
     this.statsKnown = current !== undefined;
     this.existed = survey.existed;
-    this.existing = new Set(survey.files);
+    this.old = new PreviousTree(survey.tree);
     this.previousManifestSha = survey.manifestSha;
-    this.previous = survey.previous && ManifestIndex.fromPacked(survey.previous);
     rmSync(this.staging, { recursive: true, force: true });
   }
 
@@ -159,9 +158,9 @@ export class TreeWriter {
 
   private keepable(rel: string, mode: number): KeptFile | undefined {
     assertSafeRelativePath(rel);
-    const was = this.previous?.getRaw(rel);
-    if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.existing.has(rel)) return undefined;
-    const asRecorded = this.statsKnown ? this.previous!.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
+    const was = this.old.getRaw(rel);
+    if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.old.has(rel)) return undefined;
+    const asRecorded = this.statsKnown ? this.old.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
     // The raw hash goes into the new manifest as it is (unpacking and packing again cost half a second at 10,000 hosts).
     return asRecorded ? { rawSha: was.rawSha, size: was.size } : undefined;
   }
@@ -231,13 +230,13 @@ export class TreeWriter {
    */
   private isUnchanged(rel: string, content: string, mode: number, sha256: string | undefined): boolean {
     if (this.statsKnown && sha256 !== undefined) {
-      const was = this.previous?.get(rel);
-      if (was && was.size !== undefined) return this.previous!.intact(rel) && was.sha256 === sha256 && was.mode === modeText(mode) && was.size === Buffer.byteLength(content);
+      const was = this.old.get(rel);
+      if (was && was.size !== undefined) return this.old.intact(rel) && was.sha256 === sha256 && was.mode === modeText(mode) && was.size === Buffer.byteLength(content);
     }
     const full = path.join(this.finalDir, rel);
     const st = lstatSync(full);
     if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== Buffer.byteLength(content)) return false;
-    const was = this.previous?.get(rel);
+    const was = this.old.get(rel);
     if (was && sha256 !== undefined) return was.sha256 === sha256 && was.mode === modeText(mode);
     return readIfFile(full) === content;
   }
@@ -261,17 +260,15 @@ export class TreeWriter {
     }
   }
 
-  /**
-   * Counts a file of the new tree and takes it off the old tree's list; true when the old tree had it.
-   * One set, emptied as the build goes, not a second one of every new path (680,000 at 10,000 hosts).
-   */
+  /** Counts a file of the new tree and marks it seen in the old one; true when the old tree had it. */
   private see(rel: string): boolean {
     this.seenCount++;
-    return this.existing.delete(rel);
+    return this.old.see(rel);
   }
 
+
   private finishNow(): WriteStats {
-    const removed = [...this.existing].sort();
+    const removed = this.old.unseen();
     const written = this.written.sort();
     const stats: WriteStats = { written: this.writtenCount, writtenPaths: this.existed ? written : undefined, unchanged: this.unchanged.length, removed, noop: false };
     if (this.existed && written.length === 0 && removed.length === 0) {

@@ -1,0 +1,164 @@
+import { modeText, onDiskAs, under, type PreviousEntry } from './manifest-index.js';
+
+/**
+ * The output tree a build replaces, as its writer needs it: which files are on disk, and what the previous
+ * manifest recorded of each (hash, mode, size, and whether a survey found the file on disk as recorded).
+ *
+ * At 10,000 hosts that is 680,000 paths. Held as a set of paths beside a map of packed strings it was
+ * 300 MB on the survey's thread and as much again in the build once copied over, at the moment the model
+ * is largest (a one-host change peaked at 1.2 GB). Packed, the paths are one string and the rest typed
+ * arrays: the arrays move between threads without a copy, and the map from path to number is the only
+ * structure per file.
+ */
+export interface PackedTree {
+  /** Every path, NUL-separated (no file name holds a NUL): the files on disk first, in listing order, then paths only the manifest has. */
+  paths: string;
+  /** Per path: ON_DISK, RECORDED, INTACT. */
+  flags: Uint8Array;
+  /** Per path, 32 bytes: the recorded sha256. */
+  sha: Uint8Array;
+  /** Per path: the recorded mode, or NO_MODE when it was not written as netgen writes modes. */
+  mode: Uint16Array;
+  /** Per path: the recorded size, NaN when none was recorded. */
+  size: Float64Array;
+}
+
+const ON_DISK = 1;
+const RECORDED = 2;
+const INTACT = 4;
+/** Main thread only: the new tree has this path (what is left unseen at the end is removed). */
+const SEEN = 8;
+const NO_MODE = 0xffff;
+const SHA_BYTES = 32;
+const SHA_HEX = /^[0-9a-f]{64}$/;
+const MODE_TEXT = /^0[0-7]{3}$/;
+
+/** Builds a PackedTree: the files found on disk, then the manifest's entries one at a time. */
+export class PackedTreeBuilder {
+  private readonly ids = new Map<string, number>();
+  private readonly paths: string[] = [];
+  private flags: Uint8Array;
+  private sha: Uint8Array;
+  private mode: Uint16Array;
+  private size: Float64Array;
+
+  constructor(onDisk: string[]) {
+    const capacity = onDisk.length + 64;
+    this.flags = new Uint8Array(capacity);
+    this.sha = new Uint8Array(capacity * SHA_BYTES);
+    this.mode = new Uint16Array(capacity);
+    this.size = new Float64Array(capacity);
+    for (const rel of onDisk) this.flags[this.idOf(rel)] |= ON_DISK;
+  }
+
+  private idOf(rel: string): number {
+    let id = this.ids.get(rel);
+    if (id !== undefined) return id;
+    id = this.paths.push(rel) - 1;
+    this.ids.set(rel, id);
+    if (id >= this.flags.length) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const more = <T extends Uint8Array | Uint16Array | Float64Array>(a: T, factor = 1): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2 + 64 * factor);
+      b.set(a);
+      return b;
+    };
+    this.flags = more(this.flags);
+    this.sha = more(this.sha, SHA_BYTES);
+    this.mode = more(this.mode);
+    this.size = more(this.size);
+  }
+
+  /**
+   * What the manifest says of a file; a hash that is not 64 hex digits is not trusted (that file is
+   * compared by its bytes). With `finalDir`, a file on disk is stat'ed: INTACT when it is a regular file
+   * of the recorded size and mode. A path listed twice takes its last entry.
+   */
+  record(e: { path: string } & PreviousEntry, finalDir?: string): void {
+    if (!SHA_HEX.test(e.sha256)) return;
+    const id = this.idOf(e.path);
+    Buffer.from(this.sha.buffer, this.sha.byteOffset, this.sha.byteLength).write(e.sha256, id * SHA_BYTES, SHA_BYTES, 'hex');
+    this.mode[id] = MODE_TEXT.test(e.mode) ? parseInt(e.mode, 8) : NO_MODE;
+    this.size[id] = e.size ?? NaN;
+    let flags = (this.flags[id] | RECORDED) & ~INTACT;
+    if (finalDir && flags & ON_DISK && e.size !== undefined && onDiskAs(under(finalDir, e.path), e.size, e.mode)) flags |= INTACT;
+    this.flags[id] = flags;
+  }
+
+  /** The tree, with arrays cut to length (their buffers can be transferred to another thread). */
+  build(): PackedTree {
+    const n = this.paths.length;
+    return { paths: this.paths.join('\0'), flags: this.flags.slice(0, n), sha: this.sha.slice(0, n * SHA_BYTES), mode: this.mode.slice(0, n), size: this.size.slice(0, n) };
+  }
+}
+
+/** The buffers of a PackedTree, for postMessage's transfer list. */
+export const transferables = (t: PackedTree): ArrayBuffer[] => [t.flags.buffer, t.sha.buffer, t.mode.buffer, t.size.buffer] as ArrayBuffer[];
+
+/** A PackedTree read by path; the writer marks the paths the new tree has (`see`), the rest is removed. */
+export class PreviousTree {
+  private readonly list: string[];
+  private readonly ids: Map<string, number>;
+
+  constructor(private readonly t: PackedTree) {
+    this.list = t.flags.length === 0 ? [] : t.paths.split('\0');
+    this.ids = new Map(this.list.map((p, i) => [p, i]));
+  }
+
+  private flagsOf(rel: string): { id: number; flags: number } | undefined {
+    const id = this.ids.get(rel);
+    return id === undefined ? undefined : { id, flags: this.t.flags[id] };
+  }
+
+  /** On disk, and not yet given to the new tree. */
+  has(rel: string): boolean {
+    const f = this.flagsOf(rel);
+    return f !== undefined && (f.flags & (ON_DISK | SEEN)) === ON_DISK;
+  }
+
+  /** Marks `rel` as part of the new tree; true when it was on disk and not seen before. */
+  see(rel: string): boolean {
+    const f = this.flagsOf(rel);
+    if (!f) return false;
+    this.t.flags[f.id] = f.flags | SEEN;
+    return (f.flags & (ON_DISK | SEEN)) === ON_DISK;
+  }
+
+  /** The files on disk the new tree does not have, sorted. */
+  unseen(): string[] {
+    return this.list.filter((_, i) => (this.t.flags[i] & (ON_DISK | SEEN)) === ON_DISK).sort();
+  }
+
+  /** Whether a survey found the file on disk as the manifest recorded it (false when no survey looked). */
+  intact(rel: string): boolean {
+    const f = this.flagsOf(rel);
+    return f !== undefined && (f.flags & INTACT) !== 0;
+  }
+
+  /** The recorded entry with its hash as 32 raw bytes in a one-byte string (what a kept file's new manifest entry takes as it is). */
+  getRaw(rel: string): { rawSha: string; mode: string; size?: number } | undefined {
+    const f = this.flagsOf(rel);
+    if (!f || !(f.flags & RECORDED)) return undefined;
+    return { rawSha: this.shaBytes(f.id).toString('latin1'), ...this.modeAndSize(f.id) };
+  }
+
+  get(rel: string): PreviousEntry | undefined {
+    const f = this.flagsOf(rel);
+    if (!f || !(f.flags & RECORDED)) return undefined;
+    return { sha256: this.shaBytes(f.id).toString('hex'), ...this.modeAndSize(f.id) };
+  }
+
+  private shaBytes(id: number): Buffer {
+    return Buffer.from(this.t.sha.buffer, this.t.sha.byteOffset + id * SHA_BYTES, SHA_BYTES);
+  }
+
+  private modeAndSize(id: number): { mode: string; size?: number } {
+    const mode = this.t.mode[id];
+    const size = this.t.size[id];
+    // A mode not written as netgen writes them never equals one it compares with.
+    return { mode: mode === NO_MODE ? '?' : modeText(mode), size: Number.isNaN(size) ? undefined : size };
+  }
+}
