@@ -110,11 +110,13 @@ function benchSize(hosts) {
   const noop = [];
   for (let i = 0; i < runs; i++) noop.push(netgen(['build', inv, '-o', out]).wall);
   const change = [];
+  const changeRss = [];
   for (let i = 0; i < runs; i++) {
     writeFileSync(inv, i % 2 === 0 ? textB : textA); // each run moves one host's storage address
     const r = netgen(['build', inv, '-o', out]);
     if (i === 0) log(`  one-host change: ${r.stdout.trim()}`);
     change.push(r.wall);
+    changeRss.push(r.rss);
   }
   writeFileSync(inv, textA);
   netgen(['build', inv, '-o', out, '-q']);
@@ -137,6 +139,8 @@ function benchSize(hosts) {
     validate_s: round(median(validate)),
     check_s: round(median(check)),
     peak_rss_mb: round(Math.max(...rss), 1),
+    // A rebuild holds the old tree's records beside the model: its peak is measured too (printed only).
+    change_rss_mb: round(Math.max(...changeRss), 1),
     stages: stageMedian,
   };
 }
@@ -175,10 +179,10 @@ function benchNetplan(n) {
 }
 
 function table(rows) {
-  const head = ['hosts', 'files', 'MB', 'build s', 'min s', 'floor s', 'build/floor', 'noop', 'change', 'validate s', 'check s', 'RSS MB', 'load', 'valid.', 'resolve', 'plan', 'render', 'write'];
+  const head = ['hosts', 'files', 'MB', 'build s', 'min s', 'floor s', 'build/floor', 'noop', 'change', 'validate s', 'check s', 'RSS MB', 'chg RSS', 'load', 'valid.', 'resolve', 'plan', 'render', 'write'];
   const lines = rows.map((r) => [
     r.hosts, r.files, (r.bytes / 1e6).toFixed(1), r.build_s.toFixed(2), r.build_min_s.toFixed(2), r.floor_s.toFixed(2), (r.build_s / r.floor_s).toFixed(2),
-    `${((100 * r.noop_s) / r.build_s).toFixed(0)}%`, `${((100 * r.change_s) / r.build_s).toFixed(0)}%`, r.validate_s.toFixed(2), r.check_s.toFixed(2), r.peak_rss_mb.toFixed(0),
+    `${((100 * r.noop_s) / r.build_s).toFixed(0)}%`, `${((100 * r.change_s) / r.build_s).toFixed(0)}%`, r.validate_s.toFixed(2), r.check_s.toFixed(2), r.peak_rss_mb.toFixed(0), r.change_rss_mb.toFixed(0),
     ...['load', 'validate', 'resolve', 'plan', 'render', 'write'].map((k) => (r.stages[k] ?? 0).toFixed(2)),
   ].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -191,7 +195,7 @@ try {
   const np = NETPLAN_N > 0 ? benchNetplan(NETPLAN_N) : undefined;
   // results.json keeps exactly the documented shape; extra columns stay in the printed table.
   const results = {
-    sizes: sizes.map(({ build_min_s, ...r }) => r),
+    sizes: sizes.map(({ build_min_s, change_rss_mb, ...r }) => r),
     netplan: np ? { units: np.units, netgen_s: np.netgen_s, netgen_noop_s: np.netgen_noop_s, netplan_s: np.netplan_s } : null,
   };
   if (MERGE && existsSync(RESULTS)) {
