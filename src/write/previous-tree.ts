@@ -11,7 +11,7 @@ import { modeText, onDiskAs, under, type PreviousEntry } from './manifest-index.
  * structure per file.
  */
 export interface PackedTree {
-  /** Every path, NUL-separated (no file name holds a NUL): the files on disk first, in listing order, then paths only the manifest has. */
+  /** Every path, NUL-separated (no file name holds a NUL): the manifest's, then files on disk it does not list. */
   paths: string;
   /** Per path: ON_DISK, RECORDED, INTACT. */
   flags: Uint8Array;
@@ -33,23 +33,17 @@ const SHA_BYTES = 32;
 const SHA_HEX = /^[0-9a-f]{64}$/;
 const MODE_TEXT = /^0[0-7]{3}$/;
 
-/** Builds a PackedTree: the files found on disk, then the manifest's entries one at a time. */
+/**
+ * Builds a PackedTree: the manifest's entries, then the files found on disk. The paths it holds are the
+ * manifest's (and any file on disk it does not list); a file found on disk is looked up, not kept.
+ */
 export class PackedTreeBuilder {
   private readonly ids = new Map<string, number>();
   private readonly paths: string[] = [];
-  private flags: Uint8Array;
-  private sha: Uint8Array;
-  private mode: Uint16Array;
-  private size: Float64Array;
-
-  constructor(onDisk: string[]) {
-    const capacity = onDisk.length + 64;
-    this.flags = new Uint8Array(capacity);
-    this.sha = new Uint8Array(capacity * SHA_BYTES);
-    this.mode = new Uint16Array(capacity);
-    this.size = new Float64Array(capacity);
-    for (const rel of onDisk) this.flags[this.idOf(rel)] |= ON_DISK;
-  }
+  private flags = new Uint8Array(1024);
+  private sha = new Uint8Array(1024 * SHA_BYTES);
+  private mode = new Uint16Array(1024);
+  private size = new Float64Array(1024);
 
   private idOf(rel: string): number {
     let id = this.ids.get(rel);
@@ -61,31 +55,43 @@ export class PackedTreeBuilder {
   }
 
   private grow(): void {
-    const more = <T extends Uint8Array | Uint16Array | Float64Array>(a: T, factor = 1): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2 + 64 * factor);
+    const twice = <T extends Uint8Array | Uint16Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
       b.set(a);
       return b;
     };
-    this.flags = more(this.flags);
-    this.sha = more(this.sha, SHA_BYTES);
-    this.mode = more(this.mode);
-    this.size = more(this.size);
+    this.flags = twice(this.flags);
+    this.sha = twice(this.sha);
+    this.mode = twice(this.mode);
+    this.size = twice(this.size);
   }
 
   /**
    * What the manifest says of a file; a hash that is not 64 hex digits is not trusted (that file is
-   * compared by its bytes). With `finalDir`, a file on disk is stat'ed: INTACT when it is a regular file
-   * of the recorded size and mode. A path listed twice takes its last entry.
+   * compared by its bytes). A path listed twice takes its last entry.
    */
-  record(e: { path: string } & PreviousEntry, finalDir?: string): void {
+  record(e: { path: string } & PreviousEntry): void {
     if (!SHA_HEX.test(e.sha256)) return;
     const id = this.idOf(e.path);
     Buffer.from(this.sha.buffer, this.sha.byteOffset, this.sha.byteLength).write(e.sha256, id * SHA_BYTES, SHA_BYTES, 'hex');
     this.mode[id] = MODE_TEXT.test(e.mode) ? parseInt(e.mode, 8) : NO_MODE;
     this.size[id] = e.size ?? NaN;
-    let flags = (this.flags[id] | RECORDED) & ~INTACT;
-    if (finalDir && flags & ON_DISK && e.size !== undefined && onDiskAs(under(finalDir, e.path), e.size, e.mode)) flags |= INTACT;
-    this.flags[id] = flags;
+    this.flags[id] |= RECORDED;
+  }
+
+  /** A file found on disk (by a listing of the tree: nothing that is not in it is ever marked). */
+  onDisk(rel: string): void {
+    this.flags[this.idOf(rel)] |= ON_DISK;
+  }
+
+  /** Stats every recorded file found on disk: INTACT when it is a regular file of the recorded size and mode. */
+  checkIntact(finalDir: string): void {
+    for (let id = 0; id < this.paths.length; id++) {
+      const flags = this.flags[id];
+      const size = this.size[id];
+      if ((flags & (RECORDED | ON_DISK)) !== (RECORDED | ON_DISK) || Number.isNaN(size) || this.mode[id] === NO_MODE) continue;
+      if (onDiskAs(under(finalDir, this.paths[id]), size, modeText(this.mode[id]))) this.flags[id] = flags | INTACT;
+    }
   }
 
   /** The tree, with arrays cut to length (their buffers can be transferred to another thread). */
@@ -125,6 +131,11 @@ export class PreviousTree {
     if (!f) return false;
     this.t.flags[f.id] = f.flags | SEEN;
     return (f.flags & (ON_DISK | SEEN)) === ON_DISK;
+  }
+
+  /** The files on disk the new tree has too (given to it: kept, or written anew). */
+  seen(): string[] {
+    return this.list.filter((_, i) => (this.t.flags[i] & (ON_DISK | SEEN)) === (ON_DISK | SEEN));
   }
 
   /** The files on disk the new tree does not have, sorted. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs, under } from './manifest-index.js';
-import { fileLines, listFiles, writeAll } from './tree-files.js';
+import { countFiles, fileLines, listFiles, writeAll } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
 
@@ -234,7 +234,7 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
       return undefined;
     }
   }
-  const onDisk = (await counting?.result) ?? listFiles(outDir).length;
+  const onDisk = (await counting?.result) ?? countFiles(outDir);
   if (onDisk !== count + 1) return undefined;
   return { files: onDisk, hosts: state.hosts };
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readManifestEntries } from './manifest-index.js';
 import { PackedTreeBuilder, transferables, type PackedTree } from './previous-tree.js';
-import { listFiles } from './tree-files.js';
+import { walkFiles } from './tree-files.js';
 
 /**
  * What the writer needs to know of the output tree it replaces: the files in it, the previous
@@ -39,8 +39,10 @@ export function treeStamp(finalDir: string): string {
 export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   const stamp = treeStamp(finalDir);
   const existed = existsSync(finalDir);
-  const builder = new PackedTreeBuilder(existed ? listFiles(finalDir) : []);
-  const manifest = readManifestEntries(path.join(finalDir, 'manifest.json'), (e) => builder.record(e, checkIntact ? finalDir : undefined));
+  const builder = new PackedTreeBuilder();
+  const manifest = readManifestEntries(path.join(finalDir, 'manifest.json'), (e) => builder.record(e));
+  if (existed) walkFiles(finalDir, (rel) => builder.onDisk(rel));
+  if (checkIntact) builder.checkIntact(finalDir);
   return { stamp, existed, manifestSha: manifest?.sha256, tree: builder.build() };
 }
 

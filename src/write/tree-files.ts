@@ -32,19 +32,34 @@ export function assertSafeRelativePath(rel: string): void {
  */
 const UNSAFE_PATH = /[\\\0]|(?:^|\/)(?:\.\.?)?(?:\/|$)/;
 
-export function listFiles(dir: string, prefix = '', out: string[] = []): string[] {
+/**
+ * Calls `each` with the path of every file under `dir` (anything that is not a directory), relative to
+ * it; nothing is kept, so a caller that looks paths up holds no list of 680,000 of them.
+ */
+export function walkFiles(dir: string, each: (rel: string) => void, prefix = ''): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return out;
+    return;
   }
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) listFiles(path.join(dir, e.name), rel, out);
-    else out.push(rel);
+    if (e.isDirectory()) walkFiles(path.join(dir, e.name), each, rel);
+    else each(rel);
   }
+}
+
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  walkFiles(dir, (rel) => out.push(rel));
   return out;
+}
+
+export function countFiles(dir: string): number {
+  let n = 0;
+  walkFiles(dir, () => n++);
+  return n;
 }
 
 /** Writes all of `buf` to `fd` (a write may take less than it was given). */

@@ -11,13 +11,14 @@ const hex = (c: string) => c.repeat(64);
 
 describe('previous tree (the writer view of the tree a build replaces)', () => {
   it('merges the files on disk with the manifest records: flags, hashes, modes, sizes', () => {
-    const b = new PackedTreeBuilder(['a/x.conf', 'stray.txt', 'a/é€😀.conf']);
+    const b = new PackedTreeBuilder();
     b.record({ path: 'a/x.conf', sha256: hex('a'), mode: '0644', size: 10 });
     b.record({ path: 'gone.conf', sha256: hex('b'), mode: '0755', size: 3 }); // recorded, not on disk
     b.record({ path: 'a/é€😀.conf', sha256: hex('1'), mode: '0644', size: 1 });
     b.record({ path: 'a/é€😀.conf', sha256: hex('2'), mode: '0640' }); // listed twice: the last entry wins
     b.record({ path: 'stray.txt', sha256: 'xyz', mode: '0644', size: 1 }); // a hash not trusted: not recorded
     b.record({ path: 'odd', sha256: hex('c'), mode: 'rw-r--r--', size: 1 });
+    for (const rel of ['a/x.conf', 'stray.txt', 'a/é€😀.conf']) b.onDisk(rel);
     const t = new PreviousTree(b.build());
     expect(t.get('a/x.conf')).toEqual({ sha256: hex('a'), mode: '0644', size: 10 });
     expect(t.getRaw('a/x.conf')).toEqual({ rawSha: Buffer.from(hex('a'), 'hex').toString('latin1'), mode: '0644', size: 10 });
@@ -38,16 +39,16 @@ describe('previous tree (the writer view of the tree a build replaces)', () => {
   });
 
   it('an empty tree', () => {
-    const t = new PreviousTree(new PackedTreeBuilder([]).build());
+    const t = new PreviousTree(new PackedTreeBuilder().build());
     expect(t.unseen()).toEqual([]);
     expect(t.see('x')).toBe(false);
     expect(t.get('x')).toBeUndefined();
   });
 
   it('grows past its first capacity and crosses threads without a copy', () => {
-    const onDisk = Array.from({ length: 500 }, (_, i) => `d/${i}`);
-    const b = new PackedTreeBuilder(onDisk);
+    const b = new PackedTreeBuilder();
     for (let i = 0; i < 1500; i++) b.record({ path: `d/${i}`, sha256: hex('0123456789abcdef'[i % 16]), mode: '0644', size: i });
+    for (let i = 0; i < 500; i++) b.onDisk(`d/${i}`);
     const packed = b.build();
     const { port1, port2 } = new MessageChannel();
     port1.postMessage(packed, transferables(packed));
