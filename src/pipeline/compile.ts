@@ -96,7 +96,7 @@ export async function compile(inventoryPath: string, opts: CompileOptions = {}):
     // Into a sink, manifest.json is written once the stages have returned, so that the model (400 MB
     // at 10,000 hosts) is garbage by then: the end of a large build is where its memory peaks.
     if (streamed) {
-      opts.sink!('manifest.json', manifestChunks(streamed.source, streamed.list.entries()), 0o644);
+      opts.sink!('manifest.json', manifestChunks(streamed.source, streamed.list), 0o644);
       result.timings.mark('render');
     }
     return result;
@@ -300,7 +300,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   // Streamed builds get no entry list back (the writer has the manifest, and the list is the largest
   // thing a big build would otherwise hold on to) and no model.
   if (opts.sink) return { bag, loaded, hosts: hosts.length, pendingManifest: { source, list: manifest }, lock: lockInfo, inputs, fingerprints, timings };
-  files!.set('manifest.json', { content: manifestJson(source, manifest.entries()), mode: 0o644 });
+  files!.set('manifest.json', { content: manifestJson(source, manifest), mode: 0o644 });
   timings.mark('render');
   return { bag, loaded, model, hosts: hosts.length, files, manifest: manifest.toArray(), lock: lockInfo, inputs, fingerprints, timings };
 }

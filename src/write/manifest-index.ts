@@ -32,8 +32,12 @@ export function onDiskAs(full: string, size: number, mode: string): boolean {
 
 /** A hex sha256 as its 32 raw bytes in a one-byte string (half the memory), and back. */
 export const RAW_SHA_LENGTH = 32;
-export const packSha = (hex: string): string => Buffer.from(hex, 'hex').toString('latin1');
-export const unpackSha = (raw: string): string => Buffer.from(raw, 'latin1').toString('hex');
+export const packSha = (hex: string): string =>
+  hex.length === 2 * RAW_SHA_LENGTH && SHA_SCRATCH.write(hex, 0, RAW_SHA_LENGTH, 'hex') === RAW_SHA_LENGTH ? SHA_SCRATCH.toString('latin1') : Buffer.from(hex, 'hex').toString('latin1');
+export const unpackSha = (raw: string): string =>
+  raw.length === RAW_SHA_LENGTH ? (SHA_SCRATCH.write(raw, 0, RAW_SHA_LENGTH, 'latin1'), SHA_SCRATCH.toString('hex')) : Buffer.from(raw, 'latin1').toString('hex');
+/** One buffer for every conversion (they are synchronous): no Buffer per file. */
+const SHA_SCRATCH = Buffer.alloc(32);
 
 /**
  * The entries of a manifest.json text. netgen writes one entry per line, and they are parsed a line at a

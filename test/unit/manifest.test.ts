@@ -26,6 +26,19 @@ describe('manifest', () => {
     expect(back.filter((e) => e.path !== 'dc1/n1/a')).toEqual([entries[0], entries[2], entries[1]]);
   });
 
+  it('writes each line from the packed entry exactly as JSON.stringify writes the entry', () => {
+    const list = new ManifestList();
+    const odd: ManifestEntry[] = [
+      ...entries,
+      { path: 'a/"quoted"\\back\u0001ctl', kind: 'doc', sha256: '00ff'.repeat(16), size: 0, mode: '0600' },
+      { path: 'é€/😀/\u2028line', kind: 'doc', site: 's"1', host: 'h\\1', sha256: sha('9'), size: 2 ** 40, mode: '0755' },
+    ];
+    for (const e of odd) list.add(e);
+    list.sort();
+    expect([...list.jsonLines()]).toEqual(list.toArray().map((e) => JSON.stringify(e)));
+    expect(manifestJson('x.yaml', list)).toBe(manifestJson('x.yaml', list.toArray()));
+  });
+
   it('is one line per file, valid JSON, read back line by line', () => {
     const text = manifestJson('x.yaml', entries);
     expect(text.split('\n').filter((l) => l.startsWith('    {"path":'))).toHaveLength(3);
