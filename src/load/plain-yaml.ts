@@ -63,10 +63,13 @@ function restIsEmpty(rest: string): boolean {
 /**
  * Scans `text`; returns false when it is not plain YAML as described above. `record(path, line)` is
  * called for every mapping key and sequence item (path segments joined by PATH_SEP, keys as written)
- * with its 1-based line.
+ * with its 1-based line. When it returns false, the lines below that key or item are skipped unread
+ * (a caller that wants none of them): then true only says that what was read is plain YAML.
  */
-export function scanPlainYaml(text: string, record?: (path: string, line: number) => void): boolean {
+export function scanPlainYaml(text: string, record?: (path: string, line: number) => boolean | void): boolean {
   const frames: Frame[] = [];
+  /** The column of the key or item whose lines are being skipped, or -1. */
+  let skipBelow = -1;
   let pending: Pending | null = { path: '', indent: -1, isKey: true };
   let block: { parent: number; content: number } | null = null;
   const lines = text.split('\n');
@@ -77,7 +80,7 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
     if (t === '-' || t.startsWith('- ') || t.startsWith('-#')) {
       if (!top || top.kind !== 'seq' || top.indent !== col) return false;
       const itemPath = join(top.path, String(top.index++));
-      record?.(itemPath, lineNo);
+      if (record?.(itemPath, lineNo) === false) skipBelow = col;
       const after = t.slice(1);
       const rest = after.trimStart();
       if (rest === '' || rest[0] === '#') {
@@ -100,7 +103,7 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
     if (key.includes(' #') || key.includes('\t')) return false;
     if (!top || top.kind !== 'map' || top.indent !== col) return false;
     const childPath = join(top.path, key);
-    record?.(childPath, lineNo);
+    if (record?.(childPath, lineNo) === false && skipBelow < 0) skipBelow = col;
     const rest = t.slice(m.index + 1);
     const value = rest.trimStart();
     if (value === '' || value[0] === '#') {
@@ -125,6 +128,13 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
     const lineNo = i + 1;
+    if (skipBelow >= 0) {
+      // Every line of a key's or item's value (a block, or a flow or quoted scalar's continuation) is
+      // indented deeper than the key or item in valid YAML; comments and blank lines may be anywhere.
+      const c = raw.length - raw.trimStart().length;
+      if (c === raw.length || raw[c] === '#' || c > skipBelow) continue;
+      skipBelow = -1;
+    }
     if (raw.length >= 1024) return false; // an implicit key may not be that long: let the document parser say so
     const col = raw.length - raw.trimStart().length;
     const t = raw.slice(col);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { fastParse } from '../../src/load/fast-yaml.js';
+import { scanPlainYaml } from '../../src/load/plain-yaml.js';
 import { ROOT } from '../helpers/paths.js';
 
 /**
@@ -123,6 +124,44 @@ describe('line index by scan agrees with the document walk', () => {
         const some = new LineIndex(loaded!.locator, { wanted });
         for (const origin of wanted) expect(some.at(origin), `${path.basename(inv)}: ${origin.join('.')}`).toBe(full.at(origin));
         expect(some.entries().size).toBeLessThan(full.entries().size);
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('skips what no wanted origin is below, and still answers each as the document walk does', async () => {
+    const { loadInventory } = await import('../../src/load/load.js');
+    const { DiagnosticBag } = await import('../../src/diagnostics/diagnostic.js');
+    const { LineIndex } = await import('../../src/render/emitters/docs/lines.js');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'ngt-lines-'));
+    // Comments left of their block, a compact sequence, block scalars with blank and comment-like lines,
+    // and (not plain: the whole scan would give up) a quoted and a flow value over several lines.
+    const text = [
+      '# top', 'a:', '  b: 1', '# at column 0 inside a', '  c:', '    - x', '    - y: 1', '      z: |', '        block', '', '        # not a comment', '      w: 2',
+      '  d: "multi', '    line"', '  e: [1,', '    2]', '  "quoted key": 4', 'list:', '- p: 1', '  q:', '  - r', '-', '  s: >-', '    folded', '', 'after: 3', 'last:', '  deep:', '    deeper: 5',
+    ].join('\n');
+    const file = path.join(tmp, 'tricky.yaml');
+    writeFileSync(file, `${text}\n`);
+    // The scan itself: not plain YAML as a whole, but plain where it reads when `a` is skipped, and
+    // nothing below a skipped key or item is read.
+    expect(scanPlainYaml(text)).toBe(false);
+    const read: string[] = [];
+    const skip = new Set(['a', 'list\u00000', 'last\u0000deep']);
+    expect(scanPlainYaml(text, (p, line) => (read.push(`${p.replaceAll('\u0000', '.')}@${line}`), !skip.has(p)))).toBe(true);
+    // (A skipped item's own line is read to its end; an item whose value starts below is recorded at both lines.)
+    expect(read).toEqual(['a@2', 'list@18', 'list.0@19', 'list.0.p@19', 'list.1@22', 'list.1@23', 'list.1.s@23', 'after@26', 'last@27', 'last.deep@28']);
+    try {
+      const loaded = await loadInventory(file, new DiagnosticBag());
+      expect(loaded).toBeDefined();
+      const walked = new LineIndex(loaded!.locator, { scan: false }).entries();
+      expect(walked.size).toBeGreaterThan(15);
+      for (const [key, line] of walked) {
+        const origin = key.split('\u0000');
+        expect(new LineIndex(loaded!.locator, { wanted: [origin] }).at(origin), key.replaceAll('\u0000', '.')).toBe(line);
+        expect(new LineIndex(loaded!.locator, { wanted: [origin, ['last', 'deep', 'deeper']] }).at(['last', 'deep', 'deeper'])).toBe(walked.get('last\u0000deep\u0000deeper'));
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });

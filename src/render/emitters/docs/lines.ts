@@ -66,10 +66,12 @@ export class LineIndex {
     // Collected apart and kept only when the whole file scanned as plain YAML.
     const found: Array<[string, number]> = [];
     let first: number | undefined;
+    // Below a key that is not wanted nothing is (its ancestors are put in with it): those lines are skipped.
     const ok = scanPlainYaml(file.text, (p, line) => {
       first ??= line;
       const key = parsedPathKey(p);
-      if (this.wants(key)) found.push([key, this.pack(index, line)]);
+      if (!this.wants(key)) return false;
+      found.push([key, this.pack(index, line)]);
     });
     if (!ok) return false;
     if (first !== undefined) this.recordFirst('', index, first);
