@@ -60,6 +60,9 @@ describe('previous tree (the writer view of the tree a build replaces)', () => {
     expect(t.has('d/499')).toBe(true);
     expect(t.has('d/500')).toBe(false); // recorded only
     expect(t.unseen()).toHaveLength(500);
+    // Every path is found as itself, not as a path it begins or ends with; others are not found.
+    for (let i = 0; i < 1500; i++) expect(t.get(`d/${i}`)?.size).toBe(i);
+    for (const absent of ['d/1500', 'd/', 'd', 'd/1x', 'x/d/1', '/d/1', 'd/01', '']) expect(t.get(absent), absent).toBeUndefined();
   });
 
   it('a survey stats the recorded files: intact only as a regular file of the recorded size and mode', () => {
