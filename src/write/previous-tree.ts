@@ -180,6 +180,12 @@ export class PreviousTree {
     return (f.flags & (ON_DISK | SEEN)) === ON_DISK;
   }
 
+  /** Takes back `see` of a path that was not seen before it. */
+  unsee(rel: string): void {
+    const f = this.flagsOf(rel);
+    if (f) this.t.flags[f.id] = f.flags & ~SEEN;
+  }
+
   /** The files on disk the new tree has too (given to it: kept, or written anew). */
   seen(): string[] {
     return this.withFlags(ON_DISK | SEEN, ON_DISK | SEEN);

@@ -148,15 +148,18 @@ export class TreeWriter {
   /** Keeps every one of the files, or none when one of them cannot be kept (see `keep`). */
   keepAll(files: Array<{ path: string; mode: number }>): KeptFile[] | undefined {
     const kept: KeptFile[] = [];
-    for (const f of files) {
-      const k = this.keepable(f.path, f.mode);
-      if (!k) return undefined;
+    for (let i = 0; i < files.length; i++) {
+      const k = this.keepable(files[i].path, files[i].mode);
+      if (!k) {
+        for (let j = 0; j < i; j++) this.old.unsee(files[j].path);
+        return undefined;
+      }
+      // Marked at once (the path was just looked up), taken back if a later file cannot be kept.
+      this.old.see(files[i].path);
       kept.push(k);
     }
-    for (const f of files) {
-      this.see(f.path);
-      this.unchanged++;
-    }
+    this.seenCount += files.length;
+    this.unchanged += files.length;
     return kept;
   }
 

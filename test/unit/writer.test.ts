@@ -4,6 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, diffTree, recoverInterruptedWrite, writeTree, type OutputFile } from '../../src/write/writer.js';
 import { TreeWriter } from '../../src/write/tree-writer.js';
+import { surveyTree } from '../../src/write/survey.js';
+import { manifestJson } from '../../src/render/manifest.js';
+import { createHash } from 'node:crypto';
 
 const f = (content: string, mode = 0o644): OutputFile => ({ content, mode });
 
@@ -97,6 +100,37 @@ describe('tree writer: in place under a journal, or swapped', () => {
     writeTree(out, tree(1000, [], 'v3'));
     expect(statSync(out).ino, 'large change: a new directory swapped in').not.toBe(outInode);
     expect(read(out, 1000).every((t, i) => t === `v3 ${i}\n`)).toBe(true);
+    expect(readdirSync(path.dirname(out))).toEqual(['out']);
+  });
+
+  it('keeps files unread, all of a list or none; kept files survive a swap, files never given are removed', () => {
+    const out = dir();
+    const n = 200;
+    // A tree with its manifest: records are what a kept file is kept by.
+    const files = tree(n);
+    const entries = [...files].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([p, o]) => ({ path: p, kind: 'doc', sha256: createHash('sha256').update(o.content).digest('hex'), size: Buffer.byteLength(o.content), mode: '0644' }));
+    files.set('manifest.json', f(manifestJson('x.yaml', entries)));
+    writeTree(out, files);
+    writeFileSync(path.join(out, 'h2/f2.conf'), 'hand edit, other size\n');
+    for (const survey of [undefined, surveyTree(out, true)]) {
+      const w = new TreeWriter(out, { survey });
+      expect(w.keepAll([{ path: 'h1/f1.conf', mode: 0o644 }, { path: 'h2/f2.conf', mode: 0o644 }]), 'one of them was edited').toBeUndefined();
+      expect(w.keepAll([{ path: 'h1/f1.conf', mode: 0o644 }, { path: 'h1/f1.conf', mode: 0o644 }]), 'a path twice').toBeUndefined();
+      expect(w.keep('h1/f1.conf', 0o600), 'another mode').toBeUndefined();
+      expect(w.keepAll([{ path: 'h1/f1.conf', mode: 0o644 }, { path: 'h3/f3.conf', mode: 0o644 }])?.map((k) => k.size)).toEqual([5, 5]);
+      expect(w.keep('h1/f1.conf', 0o644), 'kept once only').toBeUndefined();
+      w.abandon();
+    }
+    // Most files rewritten (a swap), two kept, the rest of the old tree not given: removed.
+    const w = new TreeWriter(out, { survey: surveyTree(out, true) });
+    expect(w.keepAll([{ path: 'h1/f1.conf', mode: 0o644 }, { path: 'h3/f3.conf', mode: 0o644 }])).toBeDefined();
+    for (let i = 4; i < n; i++) w.add(`h${i % 10}/f${i}.conf`, `v2 ${i}\n`, 0o644);
+    const r = w.finish();
+    expect(r.unchanged).toBe(2);
+    expect(r.removed).toEqual(['h0/f0.conf', 'h2/f2.conf', 'manifest.json']);
+    expect(readFileSync(path.join(out, 'h1/f1.conf'), 'utf8')).toBe('v1 1\n');
+    expect(readFileSync(path.join(out, 'h3/f3.conf'), 'utf8')).toBe('v1 3\n');
+    expect(existsSync(path.join(out, 'h0/f0.conf'))).toBe(false);
     expect(readdirSync(path.dirname(out))).toEqual(['out']);
   });
 
