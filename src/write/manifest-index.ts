@@ -9,7 +9,8 @@ export interface PreviousEntry {
   size?: number;
 }
 
-const SHA_HEX = /^[0-9a-f]{64}$/;
+/** A manifest hash netgen trusts: anything else means the file is compared by its bytes. */
+export const SHA_HEX = /^[0-9a-f]{64}$/;
 
 const modeTexts = new Map<number, string>();
 

@@ -1,4 +1,4 @@
-import { modeText, onDiskAs, under, type PreviousEntry } from './manifest-index.js';
+import { modeText, onDiskAs, SHA_HEX, under, type PreviousEntry } from './manifest-index.js';
 
 /**
  * The output tree a build replaces, as its writer needs it: which files are on disk, and what the previous
@@ -7,8 +7,8 @@ import { modeText, onDiskAs, under, type PreviousEntry } from './manifest-index.
  * At 10,000 hosts that is 680,000 paths. Held as a set of paths beside a map of packed strings it was
  * 300 MB on the survey's thread and as much again in the build once copied over, at the moment the model
  * is largest (a one-host change peaked at 1.2 GB). Packed, the paths are one string and the rest typed
- * arrays: the arrays move between threads without a copy, and the map from path to number is the only
- * structure per file.
+ * arrays, which move between threads without a copy; the build finds a path through a table of numbers
+ * (PreviousTree), with no object or string per file.
  */
 export interface PackedTree {
   /** Every path, NUL-separated (no file name holds a NUL): the manifest's, then files on disk it does not list. */
@@ -30,7 +30,6 @@ const INTACT = 4;
 const SEEN = 8;
 const NO_MODE = 0xffff;
 const SHA_BYTES = 32;
-const SHA_HEX = /^[0-9a-f]{64}$/;
 const MODE_TEXT = /^0[0-7]{3}$/;
 
 /**

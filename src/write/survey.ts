@@ -35,7 +35,7 @@ export function treeStamp(finalDir: string): string {
   return `${id(finalDir)}|${id(path.join(finalDir, 'manifest.json'))}`;
 }
 
-/** Surveys the tree here; `checkIntact` stats every file the manifest lists. */
+/** Surveys the tree here; `checkIntact` stats every file the manifest lists that the walk found. */
 export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   const stamp = treeStamp(finalDir);
   const existed = existsSync(finalDir);

@@ -9,7 +9,7 @@ import { PreviousTree } from './previous-tree.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
 
-/** A kept file's manifest hash (hex, or raw as ManifestIndex packs it) and size. */
+/** A kept file's manifest hash (hex, or its 32 raw bytes as a one-byte string, as packSha makes it) and size. */
 export type KeptFile = { size: number } & ({ sha256: string } | { rawSha: string });
 
 /**
