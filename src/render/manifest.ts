@@ -1,5 +1,6 @@
 import type { PlannedFile } from '../plan/artifact.js';
 import { modeText, packSha, RAW_SHA_LENGTH, unpackSha } from '../write/manifest-index.js';
+import type { PreviousTree } from '../write/previous-tree.js';
 import type { KeptFile } from '../write/tree-writer.js';
 import type { ManifestEntry } from '../write/writer.js';
 
@@ -8,9 +9,9 @@ export function manifestEntry(p: PlannedFile, sha: string, size: number): Manife
   return { path: p.path, kind: p.kind, site: p.site, host: p.host, sha256: sha, size, mode: modeText(p.mode ?? 0o644) };
 }
 
-/** Adds the entry of a planned file the build kept from the last one (its hash hex or already packed). */
+/** Adds the entry of a planned file the build kept from the last one (its hash in hex, or its record in the old tree). */
 export function addKept(list: ManifestList, p: PlannedFile, kept: KeptFile): void {
-  if ('rawSha' in kept) list.addRaw({ path: p.path, kind: p.kind, site: p.site, host: p.host, size: kept.size, mode: modeText(p.mode ?? 0o644) }, kept.rawSha);
+  if ('tree' in kept) list.addRecorded(p, kept.tree, kept.id);
   else list.add(manifestEntry(p, kept.sha256, kept.size));
 }
 
@@ -22,9 +23,33 @@ export function addKept(list: ManifestList, p: PlannedFile, kept: KeptFile): voi
  */
 export class ManifestList {
   private readonly packed: string[] = [];
+  /**
+   * Entries of kept files, by their record in the old tree: path, hash, size and mode are the record's
+   * (a file is kept only when its mode is the one recorded), kind and owner are indexes into the tables
+   * below. Seven bytes per path of the old tree instead of a packed string (130 bytes) per kept file:
+   * 80 MB less at 10,000 hosts, where a one-host change keeps 680,000 files.
+   */
+  private recorded?: { tree: PreviousTree; kind: Uint16Array; owner: Uint32Array; count: number };
+  private readonly kinds = new Table<string>();
+  private readonly owners = new Table<[site: string, host: string]>();
 
   get length(): number {
-    return this.packed.length;
+    return this.packed.length + (this.recorded?.count ?? 0);
+  }
+
+  /** A kept file's entry, by its record (`id`) in the old tree. */
+  addRecorded(p: Pick<PlannedFile, 'path' | 'kind' | 'site' | 'host'>, tree: PreviousTree, id: number): void {
+    this.recorded ??= { tree, kind: new Uint16Array(tree.count), owner: new Uint32Array(tree.count), count: 0 };
+    const r = this.recorded;
+    // One old tree per build; a record given twice is the same file kept twice: packed, as any other.
+    if (r.tree !== tree || r.kind[id] !== 0) {
+      const { size, mode } = tree.entryAt(id);
+      this.addRaw({ path: p.path, kind: p.kind, site: p.site, host: p.host, size, mode }, tree.rawShaAt(id));
+      return;
+    }
+    r.kind[id] = this.kinds.index(p.kind, p.kind) + 1;
+    r.owner[id] = this.owners.index(`${p.site ?? ''}\0${p.host ?? ''}`, [p.site ?? '', p.host ?? '']);
+    r.count++;
   }
 
   add(e: ManifestEntry): void {
@@ -38,13 +63,70 @@ export class ManifestList {
   }
 
   sort(): void {
+    // The records are in the old manifest's order, which netgen writes sorted; any other order (a hand
+    // edit) and they are packed like the rest.
+    const r = this.recorded;
+    if (r && !this.recordedSorted()) {
+      this.recorded = undefined;
+      for (let id = 0; id < r.kind.length; id++) {
+        if (r.kind[id] === 0) continue;
+        const [site, host] = this.owners.at(r.owner[id]);
+        const { size, mode } = r.tree.entryAt(id);
+        this.addRaw({ path: r.tree.pathAt(id), kind: this.kinds.at(r.kind[id] - 1), site: site || undefined, host: host || undefined, size, mode }, r.tree.rawShaAt(id));
+      }
+    }
     // The default order of strings is by UTF-16 code units, as `<` compares them, without a call back
     // into JavaScript per comparison: 680,000 entries in half the time.
     this.packed.sort();
   }
 
+  private recordedSorted(): boolean {
+    const r = this.recorded!;
+    let last: string | undefined;
+    for (let id = 0; id < r.kind.length; id++) {
+      if (r.kind[id] === 0) continue;
+      const path = r.tree.pathAt(id);
+      if (last !== undefined && !(last < path)) return false;
+      last = path;
+    }
+    return true;
+  }
+
+  /**
+   * The packed entries and the records, merged by path (both sorted: call sort() first). Each is given
+   * as a packed string or a record id.
+   */
+  private *merged(): Generator<{ packed: string; id?: undefined } | { packed?: undefined; id: number }> {
+    const r = this.recorded;
+    let id = r ? nextRecorded(r.kind, 0) : -1;
+    let recordedPath = id >= 0 ? r!.tree.pathAt(id) : '';
+    for (const packed of this.packed) {
+      const path = packed.slice(0, packed.indexOf('\0'));
+      while (id >= 0 && recordedPath < path) {
+        yield { id };
+        id = nextRecorded(r!.kind, id + 1);
+        if (id >= 0) recordedPath = r!.tree.pathAt(id);
+      }
+      yield { packed };
+    }
+    for (; id >= 0; id = nextRecorded(r!.kind, id + 1)) yield { id };
+  }
+
+  /** A record's entry. */
+  private recordedEntry(id: number): ManifestEntry {
+    const r = this.recorded!;
+    const [site, host] = this.owners.at(r.owner[id]);
+    const { sha256, size, mode } = r.tree.entryAt(id);
+    return { path: r.tree.pathAt(id), kind: this.kinds.at(r.kind[id] - 1), site: site || undefined, host: host || undefined, sha256, size, mode };
+  }
+
   *entries(): Generator<ManifestEntry> {
-    for (const s of this.packed) {
+    for (const m of this.merged()) {
+      if (m.packed === undefined) {
+        yield this.recordedEntry(m.id);
+        continue;
+      }
+      const s = m.packed;
       const [path, kind, site, host, size, mode] = s.slice(0, -RAW_SHA_LENGTH - 1).split('\0');
       const sha256 = unpackSha(s.slice(-RAW_SHA_LENGTH));
       yield { path, kind, site: site || undefined, host: host || undefined, sha256, size: Number(size), mode };
@@ -60,7 +142,12 @@ export class ManifestList {
    * an object in between (at 10,000 hosts the objects and their stringifying were most of a second).
    */
   *jsonLines(): Generator<string> {
-    for (const s of this.packed) {
+    for (const m of this.merged()) {
+      if (m.packed === undefined) {
+        yield entryJson(this.recordedEntry(m.id));
+        continue;
+      }
+      const s = m.packed;
       const end = s.length - RAW_SHA_LENGTH - 1;
       const kindAt = s.indexOf('\0') + 1;
       const siteAt = s.indexOf('\0', kindAt) + 1;
@@ -72,6 +159,36 @@ export class ManifestList {
       if (sizeAt - hostAt > 1) line += `,"host":${jsonString(s.slice(hostAt, sizeAt - 1))}`;
       yield `${line},"sha256":"${unpackSha(s.slice(end + 1))}","size":${Number(s.slice(sizeAt, modeAt - 1))},"mode":${jsonString(s.slice(modeAt, end))}}`;
     }
+  }
+}
+
+/** The id of the next record at or after `from`, or -1. */
+function nextRecorded(kind: Uint16Array, from: number): number {
+  for (let id = from; id < kind.length; id++) if (kind[id] !== 0) return id;
+  return -1;
+}
+
+/** An entry's line, as JSON.stringify writes it. */
+function entryJson(e: ManifestEntry): string {
+  let line = `{"path":${jsonString(e.path)},"kind":${jsonString(e.kind)}`;
+  if (e.site) line += `,"site":${jsonString(e.site)}`;
+  if (e.host) line += `,"host":${jsonString(e.host)}`;
+  return `${line},"sha256":"${e.sha256}","size":${e.size},"mode":${jsonString(e.mode)}}`;
+}
+
+/** Distinct values, each with its index (kinds and owners of kept files). */
+class Table<T> {
+  private readonly values: T[] = [];
+  private readonly indexes = new Map<string, number>();
+
+  index(key: string, value: T): number {
+    let i = this.indexes.get(key);
+    if (i === undefined) this.indexes.set(key, (i = this.values.push(value) - 1));
+    return i;
+  }
+
+  at(i: number): T {
+    return this.values[i];
   }
 }
 

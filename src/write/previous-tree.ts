@@ -11,8 +11,12 @@ import { modeText, onDiskAs, SHA_HEX, under, type PreviousEntry } from './manife
  * (PreviousTree), with no object or string per file.
  */
 export interface PackedTree {
-  /** Every path, NUL-separated (no file name holds a NUL): the manifest's, then files on disk it does not list. */
-  paths: string;
+  /**
+   * Every path in UTF-8, each ended by a NUL (no file name holds one): the manifest's, then files on disk
+   * it does not list. Bytes, not a string: they move to the build without the copy a string's
+   * serialization makes (at the end of the survey its copies were the build's peak memory).
+   */
+  paths: Uint8Array;
   /** Per path: ON_DISK, RECORDED, INTACT. */
   flags: Uint8Array;
   /** Per path, 32 bytes: the recorded sha256. */
@@ -39,6 +43,8 @@ const MODE_TEXT = /^0[0-7]{3}$/;
 export class PackedTreeBuilder {
   private readonly ids = new Map<string, number>();
   private readonly paths: string[] = [];
+  private pathBytes = new Uint8Array(1 << 16);
+  private pathBytesUsed = 0;
   private flags = new Uint8Array(1024);
   private sha = new Uint8Array(1024 * SHA_BYTES);
   private mode = new Uint16Array(1024);
@@ -50,19 +56,18 @@ export class PackedTreeBuilder {
     id = this.paths.push(rel) - 1;
     this.ids.set(rel, id);
     if (id >= this.flags.length) this.grow();
+    if (this.pathBytesUsed + 3 * rel.length + 1 > this.pathBytes.length) this.pathBytes = grown(this.pathBytes, this.pathBytesUsed + 3 * rel.length + 1);
+    this.pathBytesUsed += encoder.encodeInto(rel, this.pathBytes.subarray(this.pathBytesUsed)).written;
+    this.pathBytes[this.pathBytesUsed++] = 0;
     return id;
   }
 
   private grow(): void {
-    const twice = <T extends Uint8Array | Uint16Array | Float64Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.flags = twice(this.flags);
-    this.sha = twice(this.sha);
-    this.mode = twice(this.mode);
-    this.size = twice(this.size);
+    const capacity = Math.ceil(this.flags.length * 1.25) + 1024;
+    this.flags = grown(this.flags, capacity);
+    this.sha = grown(this.sha, capacity * SHA_BYTES);
+    this.mode = grown(this.mode, capacity);
+    this.size = grown(this.size, capacity);
   }
 
   /**
@@ -93,15 +98,30 @@ export class PackedTreeBuilder {
     }
   }
 
-  /** The tree, with arrays cut to length (their buffers can be transferred to another thread). */
+  /**
+   * The tree: views of the arrays as long as their contents, not copies (their buffers, with at most a
+   * quarter to spare, are transferred to the build's thread).
+   */
   build(): PackedTree {
     const n = this.paths.length;
-    return { paths: this.paths.join('\0'), flags: this.flags.slice(0, n), sha: this.sha.slice(0, n * SHA_BYTES), mode: this.mode.slice(0, n), size: this.size.slice(0, n) };
+    return { paths: this.pathBytes.subarray(0, this.pathBytesUsed), flags: this.flags.subarray(0, n), sha: this.sha.subarray(0, n * SHA_BYTES), mode: this.mode.subarray(0, n), size: this.size.subarray(0, n) };
   }
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * A copy of `a` with room for `atLeast` elements, and at least a quarter more than it had: growing by a
+ * quarter, not doubling, leaves at most a fifth of a large array unused.
+ */
+function grown<T extends Uint8Array | Uint16Array | Float64Array>(a: T, atLeast: number): T {
+  const b = new (a.constructor as new (n: number) => T)(Math.max(atLeast, Math.ceil(a.length * 1.25) + 1024));
+  b.set(a);
+  return b;
+}
+
 /** The buffers of a PackedTree, for postMessage's transfer list. */
-export const transferables = (t: PackedTree): ArrayBuffer[] => [t.flags.buffer, t.sha.buffer, t.mode.buffer, t.size.buffer] as ArrayBuffer[];
+export const transferables = (t: PackedTree): ArrayBuffer[] => [t.paths.buffer, t.flags.buffer, t.sha.buffer, t.mode.buffer, t.size.buffer] as ArrayBuffer[];
 
 /**
  * A PackedTree read by path; the writer marks the paths the new tree has (`see`), the rest is removed.
@@ -110,7 +130,7 @@ export const transferables = (t: PackedTree): ArrayBuffer[] => [t.flags.buffer, 
  * offsets are 11 MB outside the heap.
  */
 export class PreviousTree {
-  /** Where each path starts in `t.paths` (one more entry: the end). */
+  /** Where each path starts in `paths` (one more entry: past the last one's NUL). */
   private readonly starts: Uint32Array;
   /** id + 1 of the path hashed to each slot, 0 for none. */
   private readonly table: Int32Array;
@@ -119,22 +139,27 @@ export class PreviousTree {
   private lastRel: string | undefined;
   private lastId = -1;
 
+  /** The paths, NUL-ended, as one string. */
+  private readonly paths: string;
+
   constructor(private readonly t: PackedTree) {
     const n = t.flags.length;
+    this.paths = Buffer.from(t.paths.buffer, t.paths.byteOffset, t.paths.byteLength).toString('utf8');
     this.starts = new Uint32Array(n + 1);
-    for (let id = 0, at = 0; id < n; id++) {
+    let at = 0;
+    for (let id = 0; id < n; id++) {
       this.starts[id] = at;
-      const end = t.paths.indexOf('\0', at);
-      at = end < 0 ? t.paths.length + 1 : end + 1;
+      const end = this.paths.indexOf('\0', at);
+      at = end < 0 ? this.paths.length + 1 : end + 1;
     }
-    this.starts[n] = t.paths.length + 1;
+    this.starts[n] = at;
     let size = 1024;
     while (size < n * 2) size *= 2;
     this.table = new Int32Array(size);
     this.mask = size - 1;
     // The paths are distinct (PackedTreeBuilder gives each one id).
     for (let id = 0; id < n; id++) {
-      let slot = hashOf(t.paths, this.starts[id], this.starts[id + 1] - 1) & this.mask;
+      let slot = hashOf(this.paths, this.starts[id], this.starts[id + 1] - 1) & this.mask;
       while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
       this.table[slot] = id + 1;
     }
@@ -146,7 +171,7 @@ export class PreviousTree {
     for (let slot = hashOf(rel, 0, rel.length) & this.mask; this.table[slot] !== 0; slot = (slot + 1) & this.mask) {
       const candidate = this.table[slot] - 1;
       const start = this.starts[candidate];
-      if (this.starts[candidate + 1] - 1 - start === rel.length && this.t.paths.startsWith(rel, start)) {
+      if (this.starts[candidate + 1] - 1 - start === rel.length && this.paths.startsWith(rel, start)) {
         id = candidate;
         break;
       }
@@ -157,7 +182,7 @@ export class PreviousTree {
   }
 
   private pathOf(id: number): string {
-    return this.t.paths.slice(this.starts[id], this.starts[id + 1] - 1);
+    return this.paths.slice(this.starts[id], this.starts[id + 1] - 1);
   }
 
   private flagsOf(rel: string): { id: number; flags: number } | undefined {
@@ -207,11 +232,32 @@ export class PreviousTree {
     return f !== undefined && (f.flags & INTACT) !== 0;
   }
 
-  /** The recorded entry with its hash as 32 raw bytes in a one-byte string (what a kept file's new manifest entry takes as it is). */
-  getRaw(rel: string): { rawSha: string; mode: string; size?: number } | undefined {
+  /** What the manifest recorded of `rel`, with the path's id (a kept file's manifest entry refers to it) and no hash made. */
+  recorded(rel: string): { id: number; mode: string; size?: number } | undefined {
     const f = this.flagsOf(rel);
     if (!f || !(f.flags & RECORDED)) return undefined;
-    return { rawSha: this.shaBytes(f.id).toString('latin1'), ...this.modeAndSize(f.id) };
+    return { id: f.id, ...this.modeAndSize(f.id) };
+  }
+
+  /** Paths in the tree (ids run from 0 to this, less one). */
+  get count(): number {
+    return this.t.flags.length;
+  }
+
+  /** The path of an id. */
+  pathAt(id: number): string {
+    return this.pathOf(id);
+  }
+
+  /** The recorded entry of an id (one `recorded` gave): hex hash, size and mode. */
+  entryAt(id: number): { sha256: string; size: number; mode: string } {
+    const { mode, size } = this.modeAndSize(id);
+    return { sha256: this.shaBytes(id).toString('hex'), size: size ?? 0, mode };
+  }
+
+  /** The recorded hash of an id as 32 raw bytes in a one-byte string (packSha's form). */
+  rawShaAt(id: number): string {
+    return this.shaBytes(id).toString('latin1');
   }
 
   get(rel: string): PreviousEntry | undefined {

@@ -10,9 +10,9 @@ import type { GroupRecord } from '../plan/reuse.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in
- * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). Two JSON lines: what
- * the up-to-date check needs, then the render fingerprints (40 MB at 10,000 hosts), which only a build
- * that goes ahead reads. When every input file (inventory, lock, template overlays), the directory
+ * `.<out>.netgen-state.json` (not inside: out/ holds exactly the generated files). JSON lines: what
+ * the up-to-date check needs, then the render fingerprints (40 MB at 10,000 hosts: the groups, then one
+ * file list per line), which only a build that goes ahead reads. When every input file (inventory, lock, template overlays), the directory
  * listing of a directory inventory, this netgen's own code and templates, and the output tree (manifest
  * hash, every file's mode and size) are as recorded, the build's output is already there and nothing
  * needs compiling: output is a function of exactly these inputs. Any doubt (no state, another netgen,
@@ -20,7 +20,7 @@ import type { GroupRecord } from '../plan/reuse.js';
  * never uses this.
  */
 
-const VERSION = 3;
+const VERSION = 4;
 
 interface BuildState {
   version: number;
@@ -31,7 +31,7 @@ interface BuildState {
   hosts: number;
 }
 
-/** The second line. */
+/** The lines after the first: `groups`, then each of `fileLists`. */
 interface ReuseState {
   /**
    * Per group (a host id, a target's GlobalPart, an inventory-wide file: pipeline/compile.ts): its fingerprint and the index of its file list in
@@ -125,27 +125,25 @@ export function saveBuildState(
 }
 
 /**
- * The state's two lines, the second written a file list at a time: at 10,000 hosts the lists are 40 MB
- * of JSON, and the whole text at once came at the end of the build, where its memory peaks.
+ * The state: what the up-to-date check reads on the first line, the groups on the second, then one file
+ * list per line (a JSON string). At 10,000 hosts the lists are 40 MB of JSON: written a list at a time
+ * (the whole text at once came at the end of the build, where its memory peaks) and read a line at a
+ * time (the whole text and what it parsed into, at once, were the peak of a one-host change).
  */
 function writeStateLines(file: string, state: BuildState, reuse: ReuseState): void {
   const { fileLists, ...rest } = reuse;
   const fd = openSync(file, 'w');
   try {
-    // JSON.stringify escapes newlines inside strings: the first newline ends the first line.
-    let pending = `${JSON.stringify(state)}\n${JSON.stringify(rest)}`;
-    if (fileLists) {
-      pending = `${pending.slice(0, -1)},"fileLists":[`;
-      fileLists.forEach((list, i) => {
-        pending += `${i ? ',' : ''}${JSON.stringify(list)}`;
-        if (pending.length >= 1 << 20) {
-          writeAll(fd, Buffer.from(pending));
-          pending = '';
-        }
-      });
-      pending += ']}';
+    // JSON.stringify escapes newlines inside strings: each line is one value.
+    let pending = `${JSON.stringify(state)}\n${JSON.stringify(rest)}\n`;
+    for (const list of fileLists ?? []) {
+      pending += `${JSON.stringify(list)}\n`;
+      if (pending.length >= 1 << 20) {
+        writeAll(fd, Buffer.from(pending));
+        pending = '';
+      }
     }
-    writeAll(fd, Buffer.from(`${pending}\n`));
+    writeAll(fd, Buffer.from(pending));
   } finally {
     closeSync(fd);
   }
@@ -173,19 +171,27 @@ function packGroups(records: Map<string, GroupRecord>): ReuseState {
  */
 export function previousFingerprints(outDir: string, inventory: string, overlays: string[], manifestSha: string | undefined): Map<string, GroupRecord> | undefined {
   if (!manifestSha) return undefined;
+  let fd: number;
   try {
-    const text = readFileSync(statePath(outDir), 'utf8');
-    const end = text.indexOf('\n');
-    const state = JSON.parse(text.slice(0, end)) as BuildState;
+    fd = openSync(statePath(outDir), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const lines = fileLines(fd);
+    const state = JSON.parse(lines.next().value ?? '') as BuildState;
     if (state.version !== VERSION || state.key !== stateKey(inventory, outDir, overlays)) return undefined;
     if (state.manifestSha !== manifestSha) return undefined;
-    const reuse = JSON.parse(text.slice(end + 1)) as ReuseState;
+    const reuse = JSON.parse(lines.next().value ?? '') as ReuseState;
     if (!reuse.groups) return undefined;
-    const lists = reuse.fileLists ?? [];
-    const list = (i: number | undefined) => (i !== undefined && typeof lists[i] === 'string' ? lists[i] : undefined);
+    const lists: unknown[] = [];
+    for (const line of lines) lists.push(JSON.parse(line));
+    const list = (i: number | undefined) => (i !== undefined && typeof lists[i] === 'string' ? (lists[i] as string) : undefined);
     return new Map(Object.entries(reuse.groups).map(([group, [fingerprint, files]]) => [group, { fingerprint, files: list(files) }]));
   } catch {
     return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -242,7 +248,7 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
 /** manifest.json of about 20,000 files: below it a thread costs more than it saves. */
 const COUNT_ON_THREAD_BYTES = 4 << 20;
 
-/** The text up to the first newline (the second line can be 40 MB, and is not read). */
+/** The text up to the first newline (the rest can be 40 MB, and is not read). */
 function firstLine(file: string): string {
   const fd = openSync(file, 'r');
   try {

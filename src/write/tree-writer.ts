@@ -9,8 +9,8 @@ import { PreviousTree } from './previous-tree.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
 
-/** A kept file's manifest hash (hex, or its 32 raw bytes as a one-byte string, as packSha makes it) and size. */
-export type KeptFile = { size: number } & ({ sha256: string } | { rawSha: string });
+/** A kept file's size and manifest hash: in hex, or as its record in the old tree (the new entry refers to it). */
+export type KeptFile = { size: number } & ({ sha256: string } | { tree: PreviousTree; id: number });
 
 /**
  * The streaming output writer. Files arrive one at a time as they are rendered and are not kept:
@@ -165,11 +165,11 @@ export class TreeWriter {
 
   private keepable(rel: string, mode: number): KeptFile | undefined {
     assertSafeRelativePath(rel);
-    const was = this.old.getRaw(rel);
+    const was = this.old.recorded(rel);
     if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.old.has(rel)) return undefined;
     const asRecorded = this.statsKnown ? this.old.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
-    // The raw hash goes into the new manifest as it is (unpacking and packing again cost half a second at 10,000 hosts).
-    return asRecorded ? { rawSha: was.rawSha, size: was.size } : undefined;
+    // The new manifest entry refers to the old record: no hash string, no packed entry per kept file.
+    return asRecorded ? { tree: this.old, id: was.id, size: was.size } : undefined;
   }
 
   /** Written to staging while hashed; dropped again when the file on disk has the same bytes. */

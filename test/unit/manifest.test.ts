@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manifestJson, ManifestList } from '../../src/render/manifest.js';
 import { ManifestIndex, manifestEntries, readManifest } from '../../src/write/manifest-index.js';
+import { PackedTreeBuilder, PreviousTree } from '../../src/write/previous-tree.js';
 import type { ManifestEntry } from '../../src/write/writer.js';
 
 const sha = (c: string) => c.repeat(64);
@@ -37,6 +38,36 @@ describe('manifest', () => {
     list.sort();
     expect([...list.jsonLines()]).toEqual(list.toArray().map((e) => JSON.stringify(e)));
     expect(manifestJson('x.yaml', list)).toBe(manifestJson('x.yaml', list.toArray()));
+  });
+
+  it('holds kept files by their record in the old tree, and gives them back merged by path as if packed', () => {
+    const all: ManifestEntry[] = Array.from({ length: 40 }, (_, i) => ({
+      path: `dc1/n${i % 7}/${i % 3 ? 'etc' : 'é€😀'}/f${i}.conf`,
+      kind: i % 2 ? 'networkd' : 'netns',
+      ...(i % 5 ? { site: 'dc1', host: `n${i % 7}` } : {}),
+      sha256: createHash('sha256').update(String(i)).digest('hex'),
+      size: i * 10,
+      mode: i % 4 ? '0644' : '0755',
+    }));
+    const sorted = [...all].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const expected = sorted.map((e) => JSON.stringify(e));
+    for (const order of ['sorted', 'reversed'] as const) {
+      // The old manifest: netgen's own is sorted; a hand edit may not be (then the records are packed).
+      const b = new PackedTreeBuilder();
+      for (const e of order === 'sorted' ? sorted : [...sorted].reverse()) b.record(e);
+      const tree = new PreviousTree(b.build());
+      const list = new ManifestList();
+      all.forEach((e, i) => {
+        if (i % 3 === 0) list.add(e);
+        else list.addRecorded(e, tree, tree.recorded(e.path)!.id);
+      });
+      list.addRecorded(all[1], tree, tree.recorded(all[1].path)!.id); // the same file twice
+      list.sort();
+      expect(list.length, order).toBe(41);
+      const lines = [...list.jsonLines()].filter((l, i, a) => a.indexOf(l) === i);
+      expect(lines, order).toEqual(expected);
+      expect([...list.entries()].map((e) => JSON.stringify(e)).filter((l, i, a) => a.indexOf(l) === i), order).toEqual(expected);
+    }
   });
 
   it('is one line per file, valid JSON, read back line by line', () => {
