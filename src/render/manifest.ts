@@ -144,7 +144,8 @@ export class ManifestList {
   *jsonLines(): Generator<string> {
     for (const m of this.merged()) {
       if (m.packed === undefined) {
-        yield entryJson(this.recordedEntry(m.id));
+        const e = this.recordedEntry(m.id);
+        yield manifestLine(e.path, e.kind, e.site, e.host, e.sha256, e.size, e.mode);
         continue;
       }
       const s = m.packed;
@@ -154,10 +155,7 @@ export class ManifestList {
       const hostAt = s.indexOf('\0', siteAt) + 1;
       const sizeAt = s.indexOf('\0', hostAt) + 1;
       const modeAt = s.indexOf('\0', sizeAt) + 1;
-      let line = `{"path":${jsonString(s.slice(0, kindAt - 1))},"kind":${jsonString(s.slice(kindAt, siteAt - 1))}`;
-      if (hostAt - siteAt > 1) line += `,"site":${jsonString(s.slice(siteAt, hostAt - 1))}`;
-      if (sizeAt - hostAt > 1) line += `,"host":${jsonString(s.slice(hostAt, sizeAt - 1))}`;
-      yield `${line},"sha256":"${unpackSha(s.slice(end + 1))}","size":${Number(s.slice(sizeAt, modeAt - 1))},"mode":${jsonString(s.slice(modeAt, end))}}`;
+      yield manifestLine(s.slice(0, kindAt - 1), s.slice(kindAt, siteAt - 1), s.slice(siteAt, hostAt - 1), s.slice(hostAt, sizeAt - 1), unpackSha(s.slice(end + 1)), Number(s.slice(sizeAt, modeAt - 1)), s.slice(modeAt, end));
     }
   }
 }
@@ -168,12 +166,12 @@ function nextRecorded(kind: Uint16Array, from: number): number {
   return -1;
 }
 
-/** An entry's line, as JSON.stringify writes it. */
-function entryJson(e: ManifestEntry): string {
-  let line = `{"path":${jsonString(e.path)},"kind":${jsonString(e.kind)}`;
-  if (e.site) line += `,"site":${jsonString(e.site)}`;
-  if (e.host) line += `,"host":${jsonString(e.host)}`;
-  return `${line},"sha256":"${e.sha256}","size":${e.size},"mode":${jsonString(e.mode)}}`;
+/** An entry's line, as JSON.stringify writes the entry (keys in ManifestEntry's order, no empty site or host). */
+function manifestLine(path: string, kind: string, site: string | undefined, host: string | undefined, sha256: string, size: number, mode: string): string {
+  let line = `{"path":${jsonString(path)},"kind":${jsonString(kind)}`;
+  if (site) line += `,"site":${jsonString(site)}`;
+  if (host) line += `,"host":${jsonString(host)}`;
+  return `${line},"sha256":"${sha256}","size":${size},"mode":${jsonString(mode)}}`;
 }
 
 /** Distinct values, each with its index (kinds and owners of kept files). */

@@ -22,6 +22,9 @@ import { generateInventory, prng } from '../../bench/generate.mjs';
 const KILL_POINTS = 30;
 const HOSTS = 40;
 
+/** Whether the writer's new tree (`.out.new-PID`) stands beside `out`. */
+const newTreeStands = (out: string): boolean => readdirSync(path.dirname(out)).some((n) => n.startsWith(`.${path.basename(out)}.new-`));
+
 /**
  * Starts a build and SIGKILLs it `afterMs` after the writer begins (its `.out.new-PID` tree appears
  * beside out/), or `afterMs` after the start when `fromStart` is set. Polling for the new tree keeps
@@ -30,14 +33,13 @@ const HOSTS = 40;
 function buildAndKill(cli: string, inv: string, out: string, afterMs: number, fromStart: boolean): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve) => {
     const child = spawn('node', [cli, 'build', inv, '-o', out, '--quiet'], { stdio: 'ignore' });
-    const parent = path.dirname(out);
     let killed = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => (timer = setTimeout(() => (killed = child.kill('SIGKILL')), afterMs));
     const poll = fromStart
       ? undefined
       : setInterval(() => {
-          if (readdirSync(parent).some((n) => n.startsWith(`.${path.basename(out)}.new-`))) {
+          if (newTreeStands(out)) {
             clearInterval(poll);
             arm();
           }
@@ -59,10 +61,9 @@ function buildAndKill(cli: string, inv: string, out: string, afterMs: number, fr
 function measureNewTreeWindow(cli: string, inv: string, out: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('node', [cli, 'build', inv, '-o', out, '--quiet'], { stdio: 'ignore' });
-    const parent = path.dirname(out);
     let appeared = 0;
     const poll = setInterval(() => {
-      if (readdirSync(parent).some((n) => n.startsWith(`.${path.basename(out)}.new-`))) {
+      if (newTreeStands(out)) {
         clearInterval(poll);
         appeared = Date.now();
       }
