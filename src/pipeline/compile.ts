@@ -11,7 +11,7 @@ import { hostFilesOf, hostFingerprint, hostFingerprints, partFilesOf, partFinger
 import { TemplateEngine } from '../render/engine.js';
 import { emitters } from '../render/emitters/index.js';
 import { addKept, manifestChunks, manifestJson, ManifestList } from '../render/manifest.js';
-import { groupFingerprint, renderOne, TemplateRenderError } from '../render/render.js';
+import { groupFingerprint, renderOne, TemplateRenderError, type Rendered } from '../render/render.js';
 import { lockPathFor, readLock, serializeLock, type LockData } from '../resolve/allocator.js';
 import { resolve } from '../resolve/index.js';
 import type { InventoryInput } from '../schema/inventory.js';
@@ -158,7 +158,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   // tree (1.9 s at 10,000 hosts), and this is most of that wait's worth of work.
   const hostPrints = sharedKey ? hostFingerprints(sharedKey, hosts) : undefined;
   const engine = new TemplateEngine(overlayDirs, { source });
-  await Promise.all(emitters.map((e) => e.prepare?.()));
+  await Promise.all(emitters.map((e) => e.prepare?.(model)));
   timings.mark('plan', true);
   if (opts.beforeOutput) {
     await opts.beforeOutput();
@@ -169,6 +169,15 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const manifest = new ManifestList();
   const fingerprints = opts.fingerprint ? new Map<string, GroupRecord>() : undefined;
   /** Renders the planned files, or keeps the last build's where `reusable` (the group's fingerprint held). */
+  const output = (p: PlannedFile, r: Rendered) => {
+    manifest.add(r.entry);
+    // With a sink, emitting is writing: its time is the write stage's.
+    if (opts.sink) timings.mark('render', true);
+    emit(p.path, r.content, r.mode, r.entry.sha256);
+    if (opts.sink) timings.mark('write', true);
+  };
+  /** Files made on another thread (SVG layouts), output once the hosts are; a failure is held until then. */
+  const later: Array<Promise<{ p: PlannedFile; r?: Rendered; error?: unknown }>> = [];
   const produce = (planned: PlannedFile[], reusable: boolean) => {
     const reuse = reusable ? opts.reuse : undefined;
     timings.mark('plan', true);
@@ -179,11 +188,8 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
         continue;
       }
       const r = renderOne(p, engine);
-      manifest.add(r.entry);
-      // With a sink, emitting is writing: its time is the write stage's.
-      if (opts.sink) timings.mark('render', true);
-      emit(p.path, r.content, r.mode, r.entry.sha256);
-      if (opts.sink) timings.mark('write', true);
+      if (r instanceof Promise) later.push(r.then((done) => ({ p, r: done }), (error: unknown) => ({ p, error })));
+      else output(p, r);
     }
     timings.mark('render', true);
   };
@@ -287,6 +293,10 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
         produce(planned, same);
       }
       await paced();
+    }
+    for (const { p, r, error } of await Promise.all(later)) {
+      if (!r) throw error;
+      output(p, r);
     }
   } catch (e) {
     if (e instanceof TemplateRenderError) {

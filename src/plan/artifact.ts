@@ -20,9 +20,10 @@ export interface PlannedFile {
   content?: string;
   /**
    * ...or content made only when the file has to be written (an SVG laid out from its DOT, 160 ms a
-   * site): `from` is all it is made from (the reuse key), `make` a pure function of it.
+   * site): `from` is all it is made from (the reuse key), `make` a pure function of it. A promise is
+   * awaited after the hosts are rendered (the layout runs on another thread meanwhile).
    */
-  derived?: { from: string; make: (from: string) => string };
+  derived?: { from: string; make: (from: string) => string | Promise<string> };
   /** File mode: 0o755 for scripts. */
   mode?: number;
   /** The GlobalPart an inventory-wide file belongs to (targets that declare `globalParts`). */
@@ -80,8 +81,8 @@ export interface Emitter {
   planGlobal?(model: Model, parts?: ReadonlySet<string>): Iterable<PlannedFile>;
   /** The parts its inventory-wide files fall into, and what each reads (for reuse: plan/reuse.ts). */
   globalParts?(model: Model): GlobalPart[];
-  /** Asynchronous set-up before planning (e.g. loading a WebAssembly renderer); awaited only by builds, so other commands do not pay for it. */
-  prepare?(): Promise<void>;
+  /** Set-up before planning, given the model (e.g. starting work on another thread); awaited only by builds, so other commands do not pay for it. */
+  prepare?(model: Model): void | Promise<void>;
   /** Target-specific semantic checks (ASN ranges, unknown peers...), run after the model checks; nothing is planned when they report errors. */
   check?(model: Model, report: TargetReport): void;
 }

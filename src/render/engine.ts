@@ -90,7 +90,13 @@ export class TemplateEngine {
   ) {
     const hb = this.hb;
     const h = this.header;
-    hb.registerHelper('header', (style: CommentStyle) => headerLines(style, h));
+    // Every file starts with one of a few headers: made once per style, not once per file.
+    const headers = new Map<CommentStyle, string>();
+    hb.registerHelper('header', (style: CommentStyle) => {
+      let text = headers.get(style);
+      if (text === undefined) headers.set(style, (text = headerLines(style, h)));
+      return text;
+    });
     hb.registerHelper('sh', (v: unknown) => shellWord(v));
     hb.registerHelper('unit', (v: unknown) => unitValue(v));
     hb.registerHelper('nftstr', (v: unknown) => nftString(v));

@@ -13,20 +13,36 @@ export class TemplateRenderError extends Error {
   }
 }
 
-/** Renders one planned file; output is normalised to end in exactly one newline. */
-export function renderOne(p: PlannedFile, engine: TemplateEngine): { content: string; mode: number; entry: ManifestEntry } {
+export interface Rendered {
+  content: string;
+  mode: number;
+  entry: ManifestEntry;
+}
+
+/**
+ * Renders one planned file; output is normalised to end in exactly one newline. A file whose `derived`
+ * content comes as a promise is returned as a promise of the same.
+ */
+export function renderOne(p: PlannedFile, engine: TemplateEngine): Rendered | Promise<Rendered> {
   let content: string;
   if (p.content !== undefined) content = p.content;
-  else if (p.derived) content = p.derived.make(p.derived.from);
-  else {
+  else if (p.derived) {
+    const made = p.derived.make(p.derived.from);
+    if (typeof made !== 'string') return made.then((text) => finished(p, text));
+    content = made;
+  } else {
     try {
       content = engine.render(p.template!, p.context ?? {});
     } catch (e) {
       throw new TemplateRenderError(p.template!, (e as Error).message.split('\n')[0]);
     }
   }
+  return finished(p, content);
+}
+
+function finished(p: PlannedFile, text: string): Rendered {
   // trimEnd, not a /\s*$/ replace: the regex retries from every whitespace run (a tenth of render time).
-  content = `${content.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  const content = `${text.replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
   const mode = p.mode ?? 0o644;
   return { content, mode, entry: manifestEntry(p, sha256(content), Buffer.byteLength(content)) };
 }

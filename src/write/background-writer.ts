@@ -20,6 +20,32 @@ const POOL = MAX_IN_FLIGHT / CHUNK;
 
 const WORKER_FILE = fileURLToPath(new URL('./write-worker.js', import.meta.url));
 
+/** A writing thread started ahead of the writer that will take it (see `startWriterThreadEarly`). */
+let early: Worker | undefined;
+
+/**
+ * Starts the writing thread now, for the next BackgroundWriter to take. A thread needs about 0.1 s to
+ * start (an isolate of its own, its modules); started with the first full batch, that was a wait at the
+ * end of a small build (4,000 files: most of its write stage), started before the compiler loads it
+ * overlaps with compiling. Returns a function that ends the thread if no writer took it (a build with errors).
+ */
+export function startWriterThreadEarly(): () => void {
+  if (!early && existsSync(WORKER_FILE)) {
+    const worker = new Worker(WORKER_FILE, { workerData: WRITER_THREAD });
+    worker.unref();
+    // A thread that failed to start is dropped; a writer starts its own and reports that one's failure.
+    worker.once('error', () => {
+      if (early === worker) early = undefined;
+    });
+    early = worker;
+  }
+  return () => {
+    const unused = early;
+    early = undefined;
+    void unused?.terminate();
+  };
+}
+
 /**
  * Writes new files on a second thread, so that creating 680,000 files overlaps with rendering them
  * instead of following it. Each file's text is encoded at once into a batch buffer outside the
@@ -129,7 +155,8 @@ export class BackgroundWriter {
   }
 
   private start(): Worker {
-    const worker = new Worker(WORKER_FILE, { workerData: WRITER_THREAD });
+    const worker = early ?? new Worker(WORKER_FILE, { workerData: WRITER_THREAD });
+    early = undefined;
     // Never what keeps the process alive: settle() or stop() ends it.
     worker.unref();
     worker.on('message', (report: WriteReport) => {

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compile, globalGroup, partGroup, type CompileOptions } from '../../src/pipeline/compile.js';
 import { docsEmitter } from '../../src/render/emitters/docs.js';
 import { planGlobal, planHost, sharedPlanInput } from '../../src/plan/plan.js';
@@ -50,8 +50,6 @@ async function compileInto(inventory: string, opts: CompileOptions = {}) {
 }
 
 describe('render fingerprints', () => {
-  beforeAll(() => Promise.all(emitters.map((e) => e.prepare?.())));
-
   it.each(EXAMPLES)('every context planned for %s is plain JSON data', async (example) => {
     const r = await compile(inventoryPath(example), { validateOnly: true });
     const model = r.model!;

@@ -20,7 +20,6 @@ describe('direct template calls', () => {
     const r = await compile(inventoryPath(example), { validateOnly: true });
     const model = r.model!;
     const engine = new TemplateEngine([], { source: 'x.yaml' });
-    await Promise.all(emitters.map((e) => e.prepare?.()));
     const shared = sharedPlanInput(model, emitters);
     const planned = [...model.hosts.flatMap((h) => planHost(h, shared, emitters)), ...planGlobal(model, emitters)].filter((p) => p.template);
     expect(planned.length).toBeGreaterThan(10);

@@ -6,6 +6,7 @@ import { acquireLock, diffTree, recoverInterruptedWrite, TreeWriter } from '../.
 import { forgetBuildState, previousFingerprints, saveBuildState, upToDate } from '../../write/state.js';
 import { writePartial } from '../../write/partial.js';
 import { startSurvey, type TreeSurvey } from '../../write/survey.js';
+import { startWriterThreadEarly } from '../../write/background-writer.js';
 import { manifestJson } from '../../render/manifest.js';
 import type { GroupRecord } from '../../plan/reuse.js';
 import { HostSelection } from '../host-selection.js';
@@ -47,8 +48,16 @@ export async function buildOne(inventory: string, outDir: string, flags: BuildFl
       return EXIT.ok;
     }
   }
+  if (whole) {
+    const endUnusedThread = startWriterThreadEarly();
+    try {
+      const { compile } = await import('../../pipeline/compile.js');
+      return await buildStreaming(inventory, outDir, flags, started, compile);
+    } finally {
+      endUnusedThread();
+    }
+  }
   const { compile } = await import('../../pipeline/compile.js');
-  if (whole) return buildStreaming(inventory, outDir, flags, started, compile);
   const r = await compile(inventory, { templateOverlays: flags.templates, onlyHosts: sel.active ? sel : undefined });
   const errors = reportDiagnostics(r.bag, r.loaded, reportOpts(flags));
   if (errors || !r.files || !r.lock) return EXIT.errors;

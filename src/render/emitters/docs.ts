@@ -1,28 +1,18 @@
-import type { Viz } from '@viz-js/viz';
-import type { Model } from '../../model/types.js';
+import type { Model, SiteModel } from '../../model/types.js';
 import { lineStructureKey } from '../../load/line-key.js';
 import type { Emitter, GlobalPart, PlannedFile } from '../../plan/artifact.js';
 import { digest } from '../../plan/reuse.js';
 import { headerLines } from '../engine.js';
 import { addressPlanIndex, Citations, MERMAID_MAX_HOSTS, siteAddressPlan, siteAddressPlanPath, tenantFacts } from './docs/address-plan.js';
 import { LineIndex } from './docs/lines.js';
-import { colorKeys, siteTopology, topologyDot } from './docs/topology.js';
+import { layoutSvg, startLayoutThread } from './docs/svg-layout.js';
+import { colorKeys, siteNodeCount, siteTopology, topologyDot } from './docs/topology.js';
 
 /**
  * out/<inventory>/docs/: per site a topology diagram (DOT and SVG) and an address plan in Markdown,
- * and per inventory an index of the plans with the tenants and an overview. The SVG is rendered
- * in-process by Graphviz compiled to WebAssembly, so no system binary is needed. The instance is
- * created once, in prepare(), so commands that do not build (validate, explain, schema) never load it.
+ * and per inventory an index of the plans with the tenants and an overview. The SVG is laid out
+ * in-process by Graphviz compiled to WebAssembly (docs/svg-layout.ts), so no system binary is needed.
  */
-let viz: Viz | undefined;
-let loading: Promise<void> | undefined;
-
-export function prepareViz(): Promise<void> {
-  loading ??= import('@viz-js/viz').then(async (m) => {
-    viz = await m.instance();
-  });
-  return loading;
-}
 
 /**
  * Graphviz layout time grows fast with size, and a picture of more is unreadable: larger sites (by
@@ -32,19 +22,24 @@ export function prepareViz(): Promise<void> {
 export const SVG_MAX_HOSTS = 24;
 export const SVG_MAX_NODES = 500;
 
-export function renderSvg(dot: string, source: string): string {
-  if (!viz) throw new Error('the Graphviz renderer is not loaded: call prepareViz() (compile does, through Emitter.prepare)');
-  const svg = viz.renderString(dot, { format: 'svg', engine: 'dot' });
+export async function renderSvg(dot: string, source: string): Promise<string> {
+  const svg = await layoutSvg(dot);
   // The header goes after the XML declaration, which must stay first.
   return svg.replace(/^(<\?xml[^>]*>\n)?/, (decl) => `${decl}${headerLines('xml', { source })}`);
 }
+
+/** Whether a site gets an SVG besides its DOT. */
+const drawn = (site: SiteModel): boolean => site.hosts.length <= SVG_MAX_HOSTS && siteNodeCount(site) <= SVG_MAX_NODES;
 
 const INDEX = 'index';
 const sitePart = (site: string): string => `site/${site}`;
 
 export const docsEmitter: Emitter = {
   target: 'docs',
-  prepare: prepareViz,
+  /** The layout thread starts loading Graphviz while the hosts are planned, when a site is small enough to draw. */
+  prepare(model: Model): void {
+    if (model.sites.some(drawn)) startLayoutThread();
+  },
   /**
    * One part per site (its diagram and address plan read its own hosts) and the index. Every part
    * reads the tenants, the colours (assigned across the inventory) and the inventory lines it cites:
@@ -77,9 +72,8 @@ export const docsEmitter: Emitter = {
       const topology = siteTopology(model, site, colors);
       const dot = topologyDot(topology, headerLines('//', { source: model.source }));
       yield { kind: 'doc', site: site.name, part, path: `docs/${site.name}.dot`, content: dot };
-      const nodes = topology.hosts.reduce((n, h) => n + h.nodes.length, 0);
       // Laid out only when the DOT changed (or the SVG is missing): an edit in one site does not redraw the others.
-      if (site.hosts.length <= SVG_MAX_HOSTS && nodes <= SVG_MAX_NODES) yield { kind: 'doc', site: site.name, part, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } };
+      if (drawn(site)) yield { kind: 'doc', site: site.name, part, path: `docs/${site.name}.svg`, derived: { from: dot, make: (d) => renderSvg(d, model.source) } };
       yield { kind: 'doc', site: site.name, part, path: siteAddressPlanPath(site.name), template: 'docs/site-address-plan.md.hbs', context: siteAddressPlan(model, site, citations) };
     }
     if (wanted(INDEX)) yield { kind: 'doc', part: INDEX, path: 'docs/address-plan.md', template: 'docs/address-plan.md.hbs', context: addressPlanIndex(model, citations) };

@@ -119,6 +119,15 @@ export interface SiteTopology {
   legend?: string;
 }
 
+/** The nodes siteTopology draws for a host: its links but the bridge side of root veth pairs, and its namespaces. */
+function drawnNodes(h: HostModel): number {
+  const vethPeers = new Set(h.links.filter((l) => l.veth?.peerBridge).map((l) => l.veth!.peer));
+  return h.links.filter((l) => !vethPeers.has(l.name)).length + h.namespaces.length;
+}
+
+/** How many nodes a site's diagram has, known without drawing it. */
+export const siteNodeCount = (site: SiteModel): number => site.hosts.reduce((n, h) => n + drawnNodes(h), 0);
+
 export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): SiteTopology {
   const vniTenant = new Map(model.tenants.map((t) => [t.vni, t.name]));
   const keyNames = new Set(colors.keys.map((k) => k.key));
