@@ -28,6 +28,15 @@ describe('netgen CLI', () => {
     expect(netgen(['build', '--bogus']).status).toBe(2);
   });
 
+  it('run as an executable, starts Node without NODE_EXTRA_CA_CERTS (Node would load, here fail to load, the certificates first)', () => {
+    const env = { ...process.env, NO_COLOR: '1', NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem' };
+    expect(run('node', ['-e', '0'], { env }).stderr, 'the judge: Node warns about the file it could not load').toContain('extra certs');
+    const r = run(CLI, ['--version'], { env });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stderr).toBe('');
+  });
+
   it('validate writes nothing and exits 0 on a good inventory', () => {
     const dir = tmp();
     cpSync(inventoryPath('ganeti'), path.join(dir, 'g.yaml'));
