@@ -4,7 +4,7 @@ import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
 import { journalPath, replayJournal } from './journal.js';
-import { modeText, onDiskAs } from './manifest-index.js';
+import { modeText, onDiskAs, under } from './manifest-index.js';
 import { PreviousTree } from './previous-tree.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
 import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
@@ -167,7 +167,7 @@ export class TreeWriter {
     assertSafeRelativePath(rel);
     const was = this.old.recorded(rel);
     if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.old.has(rel)) return undefined;
-    const asRecorded = this.statsKnown ? this.old.intact(rel) : onDiskAs(path.join(this.finalDir, rel), was.size, was.mode);
+    const asRecorded = this.statsKnown ? this.old.intact(rel) : onDiskAs(under(this.finalDir, rel), was.size, was.mode);
     // The new manifest entry refers to the old record: no hash string, no packed entry per kept file.
     return asRecorded ? { tree: this.old, id: was.id, size: was.size } : undefined;
   }
@@ -196,7 +196,7 @@ export class TreeWriter {
     }
     const sha = hash.digest('hex');
     this.streamed.set(rel, sha);
-    if (wasThere && sameFile(path.join(this.finalDir, rel), mode, size, sha)) {
+    if (wasThere && sameFile(under(this.finalDir, rel), mode, size, sha)) {
       unlinkSync(target);
       this.unchanged++;
     } else this.wrote(rel);
@@ -212,13 +212,17 @@ export class TreeWriter {
     return this.streamed.get(rel);
   }
 
-  /** Where `rel` goes in the staging tree, whose root exists; its directory is the caller's to make. */
+  /**
+   * Where `rel` goes in the staging tree, whose root exists; its directory is the caller's to make.
+   * (`rel` passed assertSafeRelativePath, so joining needs no normalising: path.join was 50 ms of a
+   * 1,000-host build, and 70 MB of its allocations.)
+   */
   private stagingPath(rel: string): string {
     if (!this.stagingMade) {
       mkdirSync(this.staging, { recursive: true });
       this.stagingMade = true;
     }
-    return path.join(this.staging, rel);
+    return under(this.staging, rel);
   }
 
   private stagingTarget(rel: string): string {
@@ -240,7 +244,7 @@ export class TreeWriter {
       const was = this.old.get(rel);
       if (was && was.size !== undefined) return this.old.intact(rel) && was.sha256 === sha256 && was.mode === modeText(mode) && was.size === Buffer.byteLength(content);
     }
-    const full = path.join(this.finalDir, rel);
+    const full = under(this.finalDir, rel);
     const st = lstatSync(full);
     if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== Buffer.byteLength(content)) return false;
     const was = this.old.get(rel);
@@ -319,13 +323,13 @@ export class TreeWriter {
       for (const rel of this.old.seen()) {
         if (written.has(rel)) continue;
         progress.update('linking unchanged files', done++, this.unchanged);
-        const target = path.join(this.staging, rel);
+        const target = under(this.staging, rel);
         const dir = path.dirname(target);
         if (!this.madeDirs.has(dir)) {
           mkdirSync(dir, { recursive: true });
           this.madeDirs.add(dir);
         }
-        linkSync(path.join(this.finalDir, rel), target);
+        linkSync(under(this.finalDir, rel), target);
       }
     } catch (e) {
       this.abandon();
