@@ -168,7 +168,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   const emit = opts.sink ?? ((p: string, content: string, mode: number, _sha256?: string) => void files!.set(p, { content, mode }));
   const manifest = new ManifestList();
   const fingerprints = opts.fingerprint ? new Map<string, GroupRecord>() : undefined;
-  /** Renders the planned files, or keeps the last build's where `reusable` (the group's fingerprint held). */
+  /** A rendered file into the manifest and out. */
   const output = (p: PlannedFile, r: Rendered) => {
     manifest.add(r.entry);
     // With a sink, emitting is writing: its time is the write stage's.
@@ -178,6 +178,7 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   };
   /** Files made on another thread (SVG layouts), output once the hosts are; a failure is held until then. */
   const later: Array<Promise<{ p: PlannedFile; r?: Rendered; error?: unknown }>> = [];
+  /** Renders the planned files, or keeps the last build's where `reusable` (the group's fingerprint held). */
   const produce = (planned: PlannedFile[], reusable: boolean) => {
     const reuse = reusable ? opts.reuse : undefined;
     timings.mark('plan', true);

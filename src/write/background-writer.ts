@@ -24,7 +24,7 @@ const WORKER_FILE = fileURLToPath(new URL('./write-worker.js', import.meta.url))
 let early: Worker | undefined;
 
 /**
- * Starts the writing thread now, for the next BackgroundWriter to take. A thread needs about 0.1 s to
+ * Starts the writing thread now, for the next BackgroundWriter to take. A thread needs 0.03–0.05 s to
  * start (an isolate of its own, its modules); started with the first full batch, that was a wait at the
  * end of a small build (4,000 files: most of its write stage), started before the compiler loads it
  * overlaps with compiling. Returns a function that ends the thread if no writer took it (a build with errors).

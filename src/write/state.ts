@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listYamlFiles } from '../load/files.js';
 import { manifestEntries, onDiskAs, under } from './manifest-index.js';
-import { countFiles, fileLines, listFiles, writeAll } from './tree-files.js';
+import { countFiles, fileLines, fileSha256, listFiles, writeAll } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
 
@@ -72,29 +72,15 @@ function stateKey(inventory: string, outDir: string, overlays: string[]): string
   return sha(JSON.stringify({ code: netgenCodeId(), inventory: path.resolve(inventory), out: path.resolve(outDir), overlays: overlays.map((o) => path.resolve(o)) }));
 }
 
-/** One buffer for hashing input files a megabyte at a time (the calls are synchronous). */
-let hashBuffer: Buffer | undefined;
-
 /**
- * An input file's sha256, read a megabyte at a time: read whole, the 10,000-host inventory (36 MB) was
- * a buffer of its own at the end of the build, where its memory peaks.
+ * An input file's sha256, or null when it is missing. Read in pieces: read whole, the 10,000-host
+ * inventory (36 MB) was a buffer of its own at the end of the build, where its memory peaks.
  */
 function fileSha(p: string): string | null {
-  let fd: number;
   try {
-    fd = openSync(p, 'r');
+    return fileSha256(p);
   } catch {
     return null;
-  }
-  try {
-    const h = createHash('sha256');
-    const buf = (hashBuffer ??= Buffer.allocUnsafe(1 << 20));
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-    return h.digest('hex');
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }
 

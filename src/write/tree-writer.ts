@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { progress } from '../pipeline/progress.js';
 import { BackgroundWriter } from './background-writer.js';
@@ -7,7 +7,7 @@ import { journalPath, replayJournal } from './journal.js';
 import { modeText, onDiskAs, under } from './manifest-index.js';
 import { PreviousTree } from './previous-tree.js';
 import { surveyTree, treeStamp, type TreeSurvey } from './survey.js';
-import { assertSafeRelativePath, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
+import { assertSafeRelativePath, fileSha256, readIfFile, writeAll, writeFailure, WriteError } from './tree-files.js';
 
 /** A kept file's size and manifest hash: in hex, or as its record in the old tree (the new entry refers to it). */
 export type KeptFile = { size: number } & ({ sha256: string } | { tree: PreviousTree; id: number });
@@ -356,13 +356,5 @@ function sameFile(p: string, mode: number, size: number, sha256: string): boolea
     return false;
   }
   if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== size) return false;
-  const hash = createHash('sha256');
-  const fd = openSync(p, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex') === sha256;
+  return fileSha256(p) === sha256;
 }

@@ -5,9 +5,9 @@ import type { Viz } from '@viz-js/viz';
 
 /**
  * Graphviz (compiled to WebAssembly) lays out the SVG diagrams: 0.02 s to load and 0.1 s to lay out a
- * 10-host site, a third of a small build. It runs on a thread of its own, started with the first
- * diagram asked for, while this thread renders the hosts; builds that draw no diagram (large sites)
- * never load it. Where the compiled worker module is absent (the TypeScript sources run directly), it
+ * 10-host site, a third of a small build. It runs on a thread of its own, started once the model shows
+ * a site that will be drawn (docs.ts prepare), while this thread renders the hosts; builds that draw
+ * no diagram (large sites) never load it. Where the compiled worker module is absent (the TypeScript sources run directly), it
  * runs on this thread, with the same output.
  */
 
@@ -17,7 +17,13 @@ const WORKER_FILE = fileURLToPath(new URL('./svg-layout-worker.js', import.meta.
 export type LayoutRequest = { id: number; dot: string };
 export type LayoutReply = { id: number; svg: string } | { id: number; error: string };
 
-let thread: { worker: Worker; waiting: Map<number, { resolve: (svg: string) => void; reject: (e: Error) => void }> } | undefined;
+/** A layout asked for and not yet answered. */
+interface Waiter {
+  resolve: (svg: string) => void;
+  reject: (e: Error) => void;
+}
+
+let thread: { worker: Worker; waiting: Map<number, Waiter> } | undefined;
 let nextId = 0;
 let local: Promise<Viz> | undefined;
 
@@ -49,8 +55,8 @@ export async function layoutHere(dot: string): Promise<string> {
 
 function startThread(): NonNullable<typeof thread> {
   const worker = new Worker(WORKER_FILE, { workerData: LAYOUT_THREAD });
-  const t = { worker, waiting: new Map<number, { resolve: (svg: string) => void; reject: (e: Error) => void }>() };
-  const settle = (id: number, done: (w: { resolve: (svg: string) => void; reject: (e: Error) => void }) => void) => {
+  const t = { worker, waiting: new Map<number, Waiter>() };
+  const settle = (id: number, done: (w: Waiter) => void) => {
     const w = t.waiting.get(id);
     if (!w) return;
     t.waiting.delete(id);

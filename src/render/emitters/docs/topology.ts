@@ -119,14 +119,14 @@ export interface SiteTopology {
   legend?: string;
 }
 
-/** The nodes siteTopology draws for a host: its links but the bridge side of root veth pairs, and its namespaces. */
-function drawnNodes(h: HostModel): number {
+/** A host's links that are drawn as nodes: all but the bridge side of a root veth pair (drawn as the edge from the veth to its bridge). */
+function drawnLinks(h: HostModel): Link[] {
   const vethPeers = new Set(h.links.filter((l) => l.veth?.peerBridge).map((l) => l.veth!.peer));
-  return h.links.filter((l) => !vethPeers.has(l.name)).length + h.namespaces.length;
+  return h.links.filter((l) => !vethPeers.has(l.name));
 }
 
-/** How many nodes a site's diagram has, known without drawing it. */
-export const siteNodeCount = (site: SiteModel): number => site.hosts.reduce((n, h) => n + drawnNodes(h), 0);
+/** How many nodes a site's diagram has (drawn links and namespaces), known without drawing it. */
+export const siteNodeCount = (site: SiteModel): number => site.hosts.reduce((n, h) => n + drawnLinks(h).length + h.namespaces.length, 0);
 
 export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): SiteTopology {
   const vniTenant = new Map(model.tenants.map((t) => [t.vni, t.name]));
@@ -138,10 +138,7 @@ export function siteTopology(model: Model, site: SiteModel, colors: ColorKeys): 
     const nid = (name: string) => dotString(`h${hi}_${name}`);
     const nodes: DotNode[] = [];
     const rootNames = new Set(h.links.map((l) => l.name));
-    // The bridge side of a root veth pair is drawn as the edge from the veth to its bridge.
-    const vethPeers = new Set(h.links.filter((l) => l.veth?.peerBridge).map((l) => l.veth!.peer));
-    for (const l of h.links) {
-      if (vethPeers.has(l.name)) continue;
+    for (const l of drawnLinks(h)) {
       const key = linkKey(l, vniTenant, keyNames);
       if (key) usedKeys.add(key);
       nodes.push(linkNode(nid(`l_${l.name}`), l, key ? colors.color(key) : NEUTRAL));
