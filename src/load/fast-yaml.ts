@@ -1,55 +1,20 @@
 import jsyaml from 'js-yaml';
-import { PATH_SEP, scanPlainYaml } from './plain-yaml.js';
+import { BOOL, constructBool, constructFloat, constructInt, isFloat, isInt, NULL, plainKeyString } from './core-scalars.js';
+import { parsePlainYaml, PATH_SEP, scanPlainYaml } from './plain-yaml.js';
 
-/**
- * The YAML 1.2 core schema's scalars exactly as the document parser (the `yaml` package) resolves
- * them. js-yaml's own core schema also reads `0b101`, `+0x1f` and `1_000`-style numbers and not
- * `+.5`; an inventory must mean the same whichever parser read it.
- */
-const INT = /^[-+]?[0-9]+$/;
-const INT_OCT = /^0o[0-7]+$/;
-const INT_HEX = /^0x[0-9a-fA-F]+$/;
-const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
-const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
-const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
-
-const NULL = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+export { plainKeyString };
 
 const nullType = new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (s: string | null) => s === null || NULL.test(s), construct: () => null });
-const boolType = new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL.test(s), construct: (s: string) => s[0] === 't' || s[0] === 'T' });
+const boolType = new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL.test(s), construct: constructBool });
+const intType = new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (s: string | null) => s !== null && isInt(s), construct: constructInt });
+const floatType = new jsyaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', resolve: (s: string | null) => s !== null && isFloat(s), construct: constructFloat });
 
-const intType = new jsyaml.Type('tag:yaml.org,2002:int', {
-  kind: 'scalar',
-  resolve: (s: string | null) => s !== null && (INT.test(s) || INT_OCT.test(s) || INT_HEX.test(s)),
-  construct: (s: string) => (INT_OCT.test(s) ? parseInt(s.slice(2), 8) : INT_HEX.test(s) ? parseInt(s.slice(2), 16) : parseInt(s, 10)),
-});
-
-const floatType = new jsyaml.Type('tag:yaml.org,2002:float', {
-  kind: 'scalar',
-  resolve: (s: string | null) => s !== null && (FLOAT.test(s) || FLOAT_EXP.test(s) || FLOAT_SPECIAL.test(s)),
-  construct: (s: string) => {
-    if (!FLOAT_SPECIAL.test(s)) return parseFloat(s);
-    if (s.toLowerCase() === '.nan') return NaN;
-    return s.startsWith('-') ? -Infinity : Infinity;
-  },
-});
-
-/** A plain key as the parsers make it an object key: `1.0:` is the key "1", `true:` is "true". */
 /** A scanned path (keys as written, joined by PATH_SEP) as the parsed keys read: `1.0` becomes `1`. */
 export function parsedPathKey(p: string): string {
   return p
     .split(PATH_SEP)
     .map((seg) => plainKeyString(seg))
     .join(PATH_SEP);
-}
-
-export function plainKeyString(raw: string): string {
-  if (!/^[-+.0-9tTfF]/.test(raw)) return raw; // most keys: nothing to resolve
-  if (INT.test(raw) || INT_OCT.test(raw) || INT_HEX.test(raw)) return String(intType.construct(raw));
-  if (FLOAT.test(raw) || FLOAT_EXP.test(raw) || FLOAT_SPECIAL.test(raw)) return String(floatType.construct(raw));
-  if (BOOL.test(raw)) return String(boolType.construct(raw));
-  return raw;
 }
 
 const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
@@ -79,14 +44,45 @@ const NEEDS_DOCUMENT_PARSER = [
 ];
 
 /**
- * The fast path: js-yaml with the YAML 1.2 core schema builds plain values about ten times faster than
+ * An empty sequence item (`-` alone on its line): js-yaml reads a less indented item after it as one
+ * more item of the same sequence (`a:\n- b:\n  -\n- y` puts y into b). The plain parser reads these
+ * right; what it declines goes to the document parser.
+ */
+const JS_YAML_MISREADS = /^[ ]*-[ ]*(?:#.*)?\r?$/m;
+
+/** What js-yaml calls non-printable (it rejects a stream holding any). */
+const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+
+/**
+ * A block scalar's value for the plain parser: js-yaml reads the header and the lines alone, under a
+ * key at column 0 (the lines keep their indentation, which is deeper than their parent's).
+ */
+function blockScalarValue(header: string, lines: string[], endsText: boolean): string | undefined {
+  const body = lines.join('\n') + (endsText || lines.length === 0 ? '' : '\n');
+  try {
+    const v = (jsyaml.load(`k: ${header}\n${body}`, { schema: CORE_1_2 }) as { k?: unknown } | undefined)?.k;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fast paths: first the plain parser (plain-yaml.ts), which builds the value in its line scan; for
+ * what it declines, js-yaml with the YAML 1.2 core schema builds plain values about ten times faster than
  * the document parser, and without a node tree (which would cost ~30 bytes of heap per byte of input).
  * It covers documents that are valid and use no aliases of collections; anything else (a syntax error,
  * a duplicate key, several documents, an unknown tag, an alias) returns undefined and goes through the
  * document parser, which reports exactly and checks aliases for bombs.
  */
 export function fastParse(text: string): { value: unknown } | undefined {
-  if (NEEDS_DOCUMENT_PARSER.some((re) => re.test(text)) || !scanPlainYaml(text)) return undefined;
+  if (NEEDS_DOCUMENT_PARSER.some((re) => re.test(text))) return undefined;
+  // js-yaml refuses these anywhere in the stream, and skips a byte-order mark: the plain parser leaves both to it.
+  if (!NON_PRINTABLE.test(text) && text.charCodeAt(0) !== 0xfeff) {
+    const plain = parsePlainYaml(text, blockScalarValue);
+    if (plain) return plain;
+  }
+  if (JS_YAML_MISREADS.test(text) || !scanPlainYaml(text)) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: CORE_1_2 });

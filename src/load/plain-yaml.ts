@@ -1,19 +1,38 @@
+import { plainKeyString } from './core-scalars.js';
+import { DECLINE, flowValue, lineValue } from './plain-values.js';
+
 /**
  * A line scanner for "plain" YAML: block mappings and sequences with consistent indentation, and
- * values that end on their line (plain, quoted or flow scalars) or are block scalars. It serves twice:
- * the loader takes the fast parser only for documents in this subset (where the fast parser is known to
- * read exactly like the document parser), and the docs cite inventory lines from it without building
- * a node tree. Anything outside the subset makes it return false; callers then use the document parser.
+ * values that end on their line (plain, quoted or flow scalars) or are block scalars. It serves three
+ * times: the loader takes the fast parsers only for documents in this subset (where they are known to
+ * read exactly like the document parser); parsePlainYaml builds the document's value in the same pass;
+ * and the docs cite inventory lines from it without building a node tree. Anything outside the subset
+ * makes it return false; callers then use the document parser.
  */
 
 /** Separator of path segments in keys, as in the docs' line index. */
 export const PATH_SEP = '\u0000';
 
-type Frame = { indent: number; kind: 'map' | 'seq'; path: string; index: number; compact: boolean };
-type Pending = { path: string; indent: number; isKey: boolean };
+type Container = Record<string, unknown> | unknown[];
+type Frame = { indent: number; kind: 'map' | 'seq'; path: string; index: number; compact: boolean; value: Container | undefined };
+/** A key or item whose value is on the lines below (a block collection), or null when none follows. */
+type Pending = { path: string; indent: number; isKey: boolean; parent: Container | undefined; key: string };
+/** A block scalar being read: where its value goes, and its header and lines (only when building). */
+type Block = { parent: number; content: number; into?: Container; key: string; header: string; from: number };
+
+/**
+ * What parsePlainYaml needs for block scalars: their value from the header and the lines below it
+ * (each ended by a line break, but the last when `endsText`: it ends the document without one).
+ */
+export type BlockScalarReader = (header: string, lines: string[], endsText: boolean) => string | undefined;
 
 const KEY_START = /^[^\s#'"\-?:,[\]{}!&*|>%@`]/;
-const KEY_END = /:(?= |$)/;
+
+/** Where a key ends: its first `:` followed by a space or the end of the line, or -1. */
+function keyEnd(t: string): number {
+  for (let at = t.indexOf(':'); at >= 0; at = t.indexOf(':', at + 1)) if (at + 1 === t.length || t.charCodeAt(at + 1) === 32) return at;
+  return -1;
+}
 const BLOCK_HEADER = /^[|>][-+]?[ ]*(?:#.*)?$/;
 
 /** Where a single-line value ends (index after it), or -1 when it does not end on this line. */
@@ -60,6 +79,10 @@ function restIsEmpty(rest: string): boolean {
   return t === '' || (t[0] === '#' && rest.length > t.length);
 }
 
+/** Why a plain-YAML walk stopped short: not plain YAML at all, or plain but declined by the value reader. */
+const NOT_PLAIN = 0;
+const DECLINED = 1;
+
 /**
  * Scans `text`; returns false when it is not plain YAML as described above. `record(path, line)` is
  * called for every mapping key and sequence item (path segments joined by PATH_SEP, keys as written)
@@ -67,14 +90,55 @@ function restIsEmpty(rest: string): boolean {
  * (a caller that wants none of them): then true only says that what was read is plain YAML.
  */
 export function scanPlainYaml(text: string, record?: (path: string, line: number) => boolean | void): boolean {
+  return typeof walk(text, record, undefined) === 'object';
+}
+
+/**
+ * The document's value, read in the scan's one pass, for plain YAML whose values are all of the forms
+ * plain-values.ts takes (and block scalars, which `blockScalar` reads); else undefined, and the caller
+ * parses it another way. Keys are resolved as the parsers resolve them, and a repeated key declines.
+ */
+export function parsePlainYaml(text: string, blockScalar: BlockScalarReader): { value: unknown } | undefined {
+  const r = walk(text, undefined, blockScalar);
+  return typeof r === 'object' ? r : undefined;
+}
+
+function walk(text: string, record: ((path: string, line: number) => boolean | void) | undefined, blockScalar: BlockScalarReader | undefined): { value: unknown } | typeof NOT_PLAIN | typeof DECLINED {
+  const build = blockScalar !== undefined;
+  const paths = record !== undefined;
   const frames: Frame[] = [];
   /** The column of the key or item whose lines are being skipped, or -1. */
   let skipBelow = -1;
-  let pending: Pending | null = { path: '', indent: -1, isKey: true };
-  let block: { parent: number; content: number } | null = null;
+  let pending: Pending | null = { path: '', indent: -1, isKey: true, parent: undefined, key: '' };
+  let block: Block | null = null;
+  let root: unknown = null;
+  let declined = false;
   const lines = text.split('\n');
-  const join = (base: string, seg: string) => (base === '' ? seg : base + PATH_SEP + seg);
+  const join = (base: string, seg: string) => (!paths ? '' : base === '' ? seg : base + PATH_SEP + seg);
 
+  /** Puts a value into its container; false when a mapping has the key already (the parsers' error). */
+  const put = (into: Container | undefined, key: string, value: unknown): boolean => {
+    if (into === undefined) {
+      root = value;
+      return true;
+    }
+    if (Array.isArray(into)) {
+      into.push(value);
+      return true;
+    }
+    if (key === '__proto__' || Object.hasOwn(into, key)) return false;
+    into[key] = value;
+    return true;
+  };
+
+  /** A block scalar's value from its lines up to `to`; `last`: they end the text, without a final line break. */
+  const endBlock = (b: Block, to: number, last = false): boolean => {
+    const body = b.from < 0 ? [] : lines.slice(b.from, to).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    const value = blockScalar!(b.header, body, last);
+    return value !== undefined && put(b.into, b.key, value);
+  };
+
+  /** A node on its line at `col`: an item, or a key with its value; `into` is the frame's container. */
   const node = (col: number, t: string, lineNo: number): boolean => {
     const top = frames[frames.length - 1];
     if (t === '-' || t.startsWith('- ') || t.startsWith('-#')) {
@@ -85,44 +149,59 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
       const rest = after.trimStart();
       if (rest === '' || rest[0] === '#') {
         if (rest !== '' && after.length === rest.length) return false;
-        pending = { path: itemPath, indent: col, isKey: false };
+        pending = { path: itemPath, indent: col, isKey: false, parent: top.value, key: '' };
         return true;
       }
       if (rest === '-' || rest.startsWith('- ')) return false; // compact nested sequences: the parsers disagree
       const c2 = col + 1 + (after.length - rest.length);
-      if (KEY_START.test(rest) && KEY_END.test(rest)) {
-        frames.push({ indent: c2, kind: 'map', path: itemPath, index: 0, compact: false });
+      if (KEY_START.test(rest) && keyEnd(rest) >= 0) {
+        const map = build ? {} : undefined;
+        if (build) (top.value as unknown[]).push(map);
+        frames.push({ indent: c2, kind: 'map', path: itemPath, index: 0, compact: false, value: map });
         return node(c2, rest, lineNo);
       }
-      return leaf(col, rest);
+      return leaf(col, rest, top.value, '');
     }
     if (!KEY_START.test(t)) return false;
-    const m = KEY_END.exec(t);
-    if (!m) return false;
-    const key = t.slice(0, m.index).trimEnd();
+    const colon = keyEnd(t);
+    if (colon < 0) return false;
+    const key = t.slice(0, colon).trimEnd();
     if (key.includes(' #') || key.includes('\t')) return false;
     if (!top || top.kind !== 'map' || top.indent !== col) return false;
     const childPath = join(top.path, key);
     if (record?.(childPath, lineNo) === false && skipBelow < 0) skipBelow = col;
-    const rest = t.slice(m.index + 1);
+    const parsedKey = build ? plainKeyString(key) : '';
+    if (build && (parsedKey === '__proto__' || Object.hasOwn(top.value!, parsedKey))) declined = true;
+    const rest = t.slice(colon + 1);
     const value = rest.trimStart();
     if (value === '' || value[0] === '#') {
       if (value !== '' && rest.length === value.length) return false;
-      pending = { path: childPath, indent: col, isKey: true };
+      pending = { path: childPath, indent: col, isKey: true, parent: top.value, key: parsedKey };
       return true;
     }
-    return leaf(col, value);
+    return leaf(col, value, top.value, parsedKey);
   };
 
   /** A value that ends on its line, or the header of a block scalar whose lines follow. */
-  const leaf = (col: number, value: string): boolean => {
+  const leaf = (col: number, value: string, into: Container | undefined, key: string): boolean => {
     if (value[0] === '|' || value[0] === '>') {
       if (!BLOCK_HEADER.test(value)) return false;
-      block = { parent: col, content: -1 };
+      block = { parent: col, content: -1, into, key, header: value, from: -1 };
+      return true;
+    }
+    if (build && (value[0] === '[' || value[0] === '{')) {
+      // Read once, not measured by valueEnd first; what the reader declines, the slower parsers judge.
+      const r = flowValue(value);
+      if (r === DECLINE || !restIsEmpty(value.slice(r.end)) || !put(into, key, r.value)) declined = true;
       return true;
     }
     const end = valueEnd(value);
-    return end >= 0 && restIsEmpty(value.slice(end));
+    if (end < 0 || !restIsEmpty(value.slice(end))) return false;
+    if (build) {
+      const v = lineValue(value.slice(0, end));
+      if (v === DECLINE || !put(into, key, v)) declined = true;
+    }
+    return true;
   };
 
   for (let i = 0; i < lines.length; i++) {
@@ -135,41 +214,55 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
       if (c === raw.length || raw[c] === '#' || c > skipBelow) continue;
       skipBelow = -1;
     }
-    if (raw.length >= 1024) return false; // an implicit key may not be that long: let the document parser say so
+    if (raw.length >= 1024) return NOT_PLAIN; // an implicit key may not be that long: let the document parser say so
     const col = raw.length - raw.trimStart().length;
     const t = raw.slice(col);
     if (block) {
-      const b: { parent: number; content: number } = block;
+      const b: Block = block;
+      if (b.from < 0) b.from = i;
       if (t === '') {
-        if (b.content < 0 && col > 0) return false; // spaces-only lines before the content: indentation is ambiguous
+        if (b.content < 0 && col > 0) return NOT_PLAIN; // spaces-only lines before the content: indentation is ambiguous
         continue;
       }
       if (col > b.parent) {
         if (b.content < 0) b.content = col;
-        else if (col < b.content) return false;
+        else if (col < b.content) return NOT_PLAIN;
         continue;
       }
       block = null;
+      if (build && !endBlock(b, i)) return DECLINED;
     }
     if (t === '' || t[0] === '#') continue;
-    if (/\t/.test(raw.slice(0, col))) return false;
+    if (/\t/.test(raw.slice(0, col))) return NOT_PLAIN;
     if (i === 0 || (frames.length === 0 && pending?.indent === -1)) {
       if (/^---[ ]*(?:#.*)?$/.test(raw)) continue;
     }
-    if (/^(?:---|\.\.\.)(?:\s|$)/.test(raw)) return false;
+    if (/^(?:---|\.\.\.)(?:\s|$)/.test(raw)) return NOT_PLAIN;
     const isItem = t === '-' || t.startsWith('- ');
     const p: Pending | null = pending;
     pending = null;
     if (p && (col > p.indent || (p.isKey && isItem && col === p.indent && p.indent >= 0))) {
-      if (p.indent < 0 && col !== 0) return false; // the document starts at column 0
+      if (p.indent < 0 && col !== 0) return NOT_PLAIN; // the document starts at column 0
       if (!p.isKey) record?.(p.path, lineNo);
-      frames.push({ indent: col, kind: isItem ? 'seq' : 'map', path: p.path, index: 0, compact: col === p.indent });
+      const kind = isItem ? 'seq' : 'map';
+      const value = build ? (isItem ? [] : {}) : undefined;
+      if (build && !put(p.parent, p.key, value)) return DECLINED;
+      frames.push({ indent: col, kind, path: p.path, index: 0, compact: col === p.indent, value });
     } else {
+      if (p && build && !put(p.parent, p.key, null)) return DECLINED;
       while (frames.length && frames[frames.length - 1].indent > col) frames.pop();
       const top = frames[frames.length - 1];
       if (!isItem && top?.kind === 'seq' && top.compact && top.indent === col) frames.pop();
     }
-    if (!node(col, t, lineNo)) return false;
+    if (!node(col, t, lineNo)) return NOT_PLAIN;
+    if (declined) return DECLINED;
   }
-  return frames.length === 0 || frames[0].kind === 'map';
+  if (frames.length !== 0 && frames[0].kind !== 'map') return NOT_PLAIN;
+  if (!build) return { value: undefined };
+  const open = block as Block | null;
+  // After a final line break, split leaves an empty string that is no line.
+  const endsWithBreak = lines[lines.length - 1] === '';
+  if (open && !declined && !endBlock(open, endsWithBreak ? lines.length - 1 : lines.length, !endsWithBreak)) declined = true;
+  if (pending && !declined && !put((pending as Pending).parent, (pending as Pending).key, null)) declined = true;
+  return declined ? DECLINED : { value: root };
 }

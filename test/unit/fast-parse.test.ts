@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { fastParse } from '../../src/load/fast-yaml.js';
-import { scanPlainYaml } from '../../src/load/plain-yaml.js';
+import { parsePlainYaml, scanPlainYaml } from '../../src/load/plain-yaml.js';
 import { ROOT } from '../helpers/paths.js';
 
 /**
@@ -166,5 +166,109 @@ describe('line index by scan agrees with the document walk', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+/** Scalars and flow values for the plain parser's fuzzing: the forms it takes and the ones it must decline. */
+const VALUES = [
+  ...SCALARS,
+  'a b', 'compute node 0', "it's", 'x:y', 'a,b', '-x', '-1', '-.5', ':x', '?x', 'é', '"a\\"b"', "'a''b'", '"a #b"', "'[x]'",
+  '[]', '{}', '[a, [b, {c: d}]]', '{a: 1, a: 2}', '{a: }', '[a,]', '[a, , b]', '{"q": 1}', '[a: b]', '{a:1}', '[fd00::1]', '["fd00::1", 10.0.0.0/24]',
+  '[1, 2] # c', '{a: [1, 2], b: {c: null}}', 'x # c', '"x" # c', '[x]#c', '[ a , b ]', '{ a: "x", b: \'y\' }', '[a b, c]', '[true, ~, 0x1F, .inf]', '{1.0: x, true: y}', '{__proto__: 1}',
+  '[-1, -x]', '{a: b c}', '[a#b]', '["]"]', "['it''s']", '{k: [}', '[1, 2]]', '[a:b]', '{a:1}', '{a: b:c}', '[x:]', '[http://x]', '[a :b]',
+  '{a: b#c}', '[a #b]', '{x: y:}', '{a: fd00::1, b: [fd00::1/64, 10.0.0.1]}', '{a: [b:c]}', '[a, b]:', 'a: b',
+];
+const KEYS = ['a', 'b', 'c', 'key', '1', '1.0', 'true', 'k e y', '__proto__', 'x-y', 'net.ipv4.ip_forward', '0x1F', 'a'];
+const BLOCK_HEADERS = ['|', '|-', '|+', '>', '>-', '>+', '| # c'];
+
+/** A random document of the plain subset and near it (seeded, so a failure repeats). */
+function randomDocument(seed: number): string {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const lines: string[] = [];
+  const block = (indent: number) => {
+    const pad = ' '.repeat(indent + 1 + Math.floor(rnd() * 3));
+    const n = Math.floor(rnd() * 4);
+    for (let i = 0; i < n; i++) lines.push(rnd() < 0.2 ? '' : rnd() < 0.1 ? `${pad}  more ${i}` : `${pad}${pick(['text', 'a: b', '# not a comment', '- x', 'x  y'])}`);
+    if (rnd() < 0.3) lines.push('');
+  };
+  const mapping = (indent: number, depth: number) => {
+    const pad = ' '.repeat(indent);
+    const n = 1 + Math.floor(rnd() * 4);
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.1) lines.push(`${' '.repeat(Math.floor(rnd() * 6))}# comment`);
+      const key = pick(KEYS);
+      const r = rnd();
+      if (depth < 3 && r < 0.25) {
+        lines.push(`${pad}${key}:`);
+        mapping(indent + 2, depth + 1);
+      } else if (depth < 3 && r < 0.4) {
+        lines.push(`${pad}${key}:`);
+        sequence(rnd() < 0.5 ? indent : indent + 2, depth + 1);
+      } else if (r < 0.5) {
+        lines.push(`${pad}${key}: ${pick(BLOCK_HEADERS)}`);
+        block(indent);
+      } else if (r < 0.55) lines.push(`${pad}${key}:`);
+      else lines.push(`${pad}${key}: ${pick(VALUES)}`);
+    }
+  };
+  const sequence = (indent: number, depth: number) => {
+    const pad = ' '.repeat(indent);
+    const n = 1 + Math.floor(rnd() * 3);
+    for (let i = 0; i < n; i++) {
+      const r = rnd();
+      if (depth < 3 && r < 0.3) {
+        lines.push(`${pad}- ${pick(KEYS)}: ${pick(VALUES)}`);
+        if (rnd() < 0.5) lines.push(`${pad}  ${pick(KEYS)}: ${pick(VALUES)}`);
+      } else if (depth < 3 && r < 0.4) {
+        lines.push(`${pad}-`);
+        mapping(indent + 2, depth + 1);
+      } else if (r < 0.45) lines.push(`${pad}-`);
+      else if (r < 0.5) {
+        lines.push(`${pad}- ${pick(BLOCK_HEADERS)}`);
+        block(indent);
+      } else lines.push(`${pad}- ${pick(VALUES)}`);
+    }
+  };
+  if (rnd() < 0.1) lines.push('---');
+  mapping(0, 0);
+  return lines.join('\n') + (rnd() < 0.8 ? '\n' : '');
+}
+
+describe('the plain parser agrees with the document parser', () => {
+  it('on random documents of the plain subset and near it, and takes most of them', () => {
+    let taken = 0;
+    const runs = 4000;
+    for (let seed = 1; seed <= runs; seed++) {
+      const text = randomDocument(seed);
+      const plain = parsePlainYaml(text, (header, lines, endsText) => {
+        const v = parseDocument(`k: ${header}\n${lines.join('\n')}${endsText || lines.length === 0 ? '' : '\n'}`).toJS() as { k: unknown };
+        return typeof v.k === 'string' ? v.k : undefined;
+      });
+      if (!plain) continue;
+      taken++;
+      const ref = reference(text);
+      expect(ref.ok, `seed ${seed}: plain parser accepted what the document parser rejects:\n${text}`).toBe(true);
+      if (ref.ok) expect(JSON.parse(JSON.stringify(plain.value)), `seed ${seed}:\n${text}`).toStrictEqual(JSON.parse(JSON.stringify(ref.value)));
+    }
+    expect(taken).toBeGreaterThan(runs / 4);
+  });
+
+  it('through fastParse, on random documents', () => {
+    for (let seed = 5001; seed <= 7000; seed++) check(randomDocument(seed), `seed ${seed}`);
+  });
+
+  it('takes the bench inventory itself (the fast path is the one measured)', async () => {
+    const { generateInventory } = (await import('../../bench/generate.mjs')) as { generateInventory: (hosts: number, opts?: object) => string };
+    const text = generateInventory(30);
+    const plain = parsePlainYaml(text, () => undefined);
+    expect(plain).toBeDefined();
+    expect(JSON.parse(JSON.stringify(plain!.value))).toStrictEqual(JSON.parse(JSON.stringify((reference(text) as { value: unknown }).value)));
   });
 });
