@@ -121,6 +121,11 @@ function benchSize(hosts) {
   }
   writeFileSync(inv, textA);
   netgen(['build', inv, '-o', out, '-q']);
+  // After an upgrade of netgen no fingerprint holds: everything is rendered again, and compared with the
+  // old tree so that unchanged files are not rewritten. Its memory is the old tree's records beside a full
+  // build's. Without the build state, that is what the build does; measured once.
+  for (const f of readdirSync(dir)) if (f.endsWith('.netgen-state.json')) rmSync(path.join(dir, f));
+  const rebuild = netgen(['build', inv, '-o', out, '-q']);
   const validate = [];
   for (let i = 0; i < runs; i++) validate.push(netgen(['validate', inv]).wall);
   const check = [];
@@ -142,6 +147,8 @@ function benchSize(hosts) {
     peak_rss_mb: round(Math.max(...rss), 1),
     // A rebuild holds the old tree's records beside the model: its peak is measured too (printed only).
     change_rss_mb: round(Math.max(...changeRss), 1),
+    rebuild_s: round(rebuild.wall),
+    rebuild_rss_mb: round(rebuild.rss, 1),
     stages: stageMedian,
   };
 }
@@ -180,10 +187,10 @@ function benchNetplan(n) {
 }
 
 function table(rows) {
-  const head = ['hosts', 'files', 'MB', 'build s', 'min s', 'floor s', 'build/floor', 'noop', 'change', 'validate s', 'check s', 'RSS MB', 'chg RSS', 'load', 'valid.', 'resolve', 'plan', 'render', 'write'];
+  const head = ['hosts', 'files', 'MB', 'build s', 'min s', 'floor s', 'build/floor', 'noop', 'change', 'validate s', 'check s', 'RSS MB', 'chg RSS', 'rebuild s', 'rbld RSS', 'load', 'valid.', 'resolve', 'plan', 'render', 'write'];
   const lines = rows.map((r) => [
     r.hosts, r.files, (r.bytes / 1e6).toFixed(1), r.build_s.toFixed(2), r.build_min_s.toFixed(2), r.floor_s.toFixed(2), (r.build_s / r.floor_s).toFixed(2),
-    `${((100 * r.noop_s) / r.build_s).toFixed(0)}%`, `${((100 * r.change_s) / r.build_s).toFixed(0)}%`, r.validate_s.toFixed(2), r.check_s.toFixed(2), r.peak_rss_mb.toFixed(0), r.change_rss_mb.toFixed(0),
+    `${((100 * r.noop_s) / r.build_s).toFixed(0)}%`, `${((100 * r.change_s) / r.build_s).toFixed(0)}%`, r.validate_s.toFixed(2), r.check_s.toFixed(2), r.peak_rss_mb.toFixed(0), r.change_rss_mb.toFixed(0), r.rebuild_s.toFixed(2), r.rebuild_rss_mb.toFixed(0),
     ...['load', 'validate', 'resolve', 'plan', 'render', 'write'].map((k) => (r.stages[k] ?? 0).toFixed(2)),
   ].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -199,7 +206,7 @@ try {
   const sizes = SIZES.map(benchSize);
   // results.json keeps exactly the documented shape; extra columns stay in the printed table.
   const results = {
-    sizes: sizes.map(({ build_min_s, change_rss_mb, ...r }) => r),
+    sizes: sizes.map(({ build_min_s, change_rss_mb, rebuild_s, rebuild_rss_mb, ...r }) => r),
     netplan: np ? { units: np.units, netgen_s: np.netgen_s, netgen_noop_s: np.netgen_noop_s, netplan_s: np.netplan_s } : null,
   };
   if (MERGE && existsSync(RESULTS)) {
