@@ -75,7 +75,7 @@ function blockScalarValue(header: string, lines: string[], endsText: boolean): s
  * a duplicate key, several documents, an unknown tag, an alias) returns undefined and goes through the
  * document parser, which reports exactly and checks aliases for bombs.
  */
-export function fastParse(text: string): { value: unknown } | undefined {
+export function fastParse(text: string): { value: unknown; lineKey?: string } | undefined {
   if (NEEDS_DOCUMENT_PARSER.some((re) => re.test(text))) return undefined;
   // js-yaml refuses these anywhere in the stream, and skips a byte-order mark: the plain parser leaves both to it.
   if (!NON_PRINTABLE.test(text) && text.charCodeAt(0) !== 0xfeff) {

@@ -141,7 +141,7 @@ function mayHaveDuplicateKeys(doc: Document.Parsed): boolean {
 
 function parseSource(displayPath: string, text: string, bag: DiagnosticBag): { file: SourceFile; value: unknown } | undefined {
   const fast = fastParse(text);
-  if (fast) return { file: new SourceFile(displayPath, text), value: fast.value };
+  if (fast) return { file: new SourceFile(displayPath, text, undefined, fast.lineKey), value: fast.value };
   let lineCounter = new (yaml().LineCounter)();
   let doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: true, strict: true });
   if (mayHaveDuplicateKeys(doc)) {

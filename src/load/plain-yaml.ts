@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { plainKeyString } from './core-scalars.js';
 import { DECLINE, flowValue, lineValue } from './plain-values.js';
 
@@ -98,12 +99,43 @@ export function scanPlainYaml(text: string, record?: (path: string, line: number
  * plain-values.ts takes (and block scalars, which `blockScalar` reads); else undefined, and the caller
  * parses it another way. Keys are resolved as the parsers resolve them, and a repeated key declines.
  */
-export function parsePlainYaml(text: string, blockScalar: BlockScalarReader): { value: unknown } | undefined {
-  const r = walk(text, undefined, blockScalar);
-  return typeof r === 'object' ? r : undefined;
+export function parsePlainYaml(text: string, blockScalar: BlockScalarReader): { value: unknown; lineKey: string } | undefined {
+  const structure = new LineStructure();
+  const r = walk(text, undefined, blockScalar, structure);
+  return typeof r === 'object' ? { value: r.value, lineKey: structure.digest() } : undefined;
 }
 
-function walk(text: string, record: ((path: string, line: number) => boolean | void) | undefined, blockScalar: BlockScalarReader | undefined): { value: unknown } | typeof NOT_PLAIN | typeof DECLINED {
+/**
+ * A digest of which line every key and item is on, for line-key.ts, taken in the parse: the column and
+ * key (or `-`) of each in document order, with its line. In a plain document, columns and order make the
+ * paths, so the same digest means every path is on the line it was on.
+ */
+class LineStructure {
+  private readonly hash = createHash('sha256');
+  private batch: Array<string | number> = [];
+
+  mark(line: number, col: number, key: string): void {
+    this.batch.push(line, col, key);
+    if (this.batch.length >= 3 * 4096) this.flush();
+  }
+
+  private flush(): void {
+    this.hash.update(`${this.batch.join('\n')}\n`);
+    this.batch = [];
+  }
+
+  digest(): string {
+    this.flush();
+    return this.hash.digest('hex');
+  }
+}
+
+function walk(
+  text: string,
+  record: ((path: string, line: number) => boolean | void) | undefined,
+  blockScalar: BlockScalarReader | undefined,
+  structure?: LineStructure,
+): { value: unknown } | typeof NOT_PLAIN | typeof DECLINED {
   const build = blockScalar !== undefined;
   const paths = record !== undefined;
   const frames: Frame[] = [];
@@ -145,6 +177,7 @@ function walk(text: string, record: ((path: string, line: number) => boolean | v
       if (!top || top.kind !== 'seq' || top.indent !== col) return false;
       const itemPath = join(top.path, String(top.index++));
       if (record?.(itemPath, lineNo) === false) skipBelow = col;
+      structure?.mark(lineNo, col, '-');
       const after = t.slice(1);
       const rest = after.trimStart();
       if (rest === '' || rest[0] === '#') {
@@ -170,6 +203,7 @@ function walk(text: string, record: ((path: string, line: number) => boolean | v
     if (!top || top.kind !== 'map' || top.indent !== col) return false;
     const childPath = join(top.path, key);
     if (record?.(childPath, lineNo) === false && skipBelow < 0) skipBelow = col;
+    structure?.mark(lineNo, col, key);
     const parsedKey = build ? plainKeyString(key) : '';
     if (build && (parsedKey === '__proto__' || Object.hasOwn(top.value!, parsedKey))) declined = true;
     const rest = t.slice(colon + 1);

@@ -19,6 +19,8 @@ export class SourceFile {
     readonly displayPath: string,
     readonly text: string,
     parsed?: { doc: Document.Parsed; lineCounter: LineCounter },
+    /** The plain parser's digest of which line each key and item is on (line-key.ts), when it read the file. */
+    readonly lineKey?: string,
   ) {
     this.parsed = parsed;
   }
