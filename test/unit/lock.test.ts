@@ -16,7 +16,7 @@ function viaLibrary(lock: LockData, source: string): string {
 // Lock-like text: names, paths and addresses, and the strings YAML would read as something else.
 const atom = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/:-]{0,24}$/),
-  fc.constantFrom('true', 'False', 'null', 'NULL', '~', '1', '0x1f', '0o17', '1e5', '-1', '+3', '.5', '1_000', '10.1.0.2', 'fd00:1::2', '2001:db8::/64', 'a:', 'a: b', '#x', 'x #y', '- x', '', ' lead', 'trail ', "it's", '"q"', 'yes', 'no', 'on', '0123', '12:30', '2024-01-02', '.inf', 'é'),
+  fc.constantFrom('true', 'False', 'null', 'NULL', '~', '1', '0x1f', '0o17', '1e5', '-1', '+3', '.5', '1_000', '10.1.0.2', '1.2.3', '1.2', '1..2', '01.2.3.4', '1.2.3.', 'fd00:1::2', '2001:db8::/64', 'a:', 'a: b', '#x', 'x #y', '- x', '', ' lead', 'trail ', "it's", '"q"', 'yes', 'no', 'on', '0123', '12:30', '2024-01-02', '.inf', 'é'),
 );
 const record = <T>(value: fc.Arbitrary<T>) => fc.dictionary(atom, value, { maxKeys: 6 });
 const lockArb = fc.record({ addresses: record(atom), vnis: record(fc.integer({ min: 0, max: 16_777_215 })), tables: record(fc.integer({ min: 0, max: 2 ** 31 })) });
