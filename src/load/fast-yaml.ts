@@ -76,13 +76,16 @@ function blockScalarValue(header: string, lines: string[], endsText: boolean): s
  * document parser, which reports exactly and checks aliases for bombs.
  */
 export function fastParse(text: string): { value: unknown; lineKey?: string } | undefined {
-  if (NEEDS_DOCUMENT_PARSER.some((re) => re.test(text))) return undefined;
-  // js-yaml refuses these anywhere in the stream, and skips a byte-order mark: the plain parser leaves both to it.
+  // A tab may end a plain scalar before a comment, which the plain parser's ` #` would not see.
+  if (text.includes('\t')) return undefined;
+  // js-yaml refuses these anywhere in the stream, and skips a byte-order mark: the plain parser leaves both
+  // to it. The rest of NEEDS_DOCUMENT_PARSER the plain parser declines by itself (indicators, null keys)
+  // or does not take as plain YAML (directives, document markers with content, indentation indicators).
   if (!NON_PRINTABLE.test(text) && text.charCodeAt(0) !== 0xfeff) {
     const plain = parsePlainYaml(text, blockScalarValue);
     if (plain) return plain;
   }
-  if (JS_YAML_MISREADS.test(text) || !scanPlainYaml(text)) return undefined;
+  if (NEEDS_DOCUMENT_PARSER.some((re) => re.test(text)) || JS_YAML_MISREADS.test(text) || !scanPlainYaml(text)) return undefined;
   let value: unknown;
   try {
     value = jsyaml.load(text, { schema: CORE_1_2 });

@@ -1,10 +1,10 @@
-import { plainKeyString, plainScalarValue } from './core-scalars.js';
+import { NULL, plainKeyString, plainScalarValue } from './core-scalars.js';
 
 /**
  * Values that end on their line, read for the plain-YAML parser (plain-yaml.ts): plain and quoted
  * scalars and flow collections. Only the forms whose reading is beyond doubt are taken; for anything
  * else (escapes in double quotes, an implicit key inside a flow sequence, an empty or trailing flow
- * entry, a quoted or complex flow key, a duplicate key) the reader says DECLINE and the document goes to the
+ * entry, a quoted, complex or null flow key, a duplicate key) the reader says DECLINE and the document goes to the
  * slower parsers, which read it as before.
  */
 export const DECLINE: unique symbol = Symbol('decline');
@@ -111,7 +111,7 @@ function flow(s: string, i: number): Read | Declined {
       if (raw === DECLINE) return DECLINE;
       const key = plainKeyString(raw);
       const map = out as Record<string, unknown>;
-      if (key === '__proto__' || Object.hasOwn(map, key)) return DECLINE;
+      if (key === '__proto__' || Object.hasOwn(map, key) || NULL.test(raw)) return DECLINE;
       i = skipSpaces(s, colon + 1);
       const c = s[i];
       if (c === ',' || c === '}' || c === undefined) return DECLINE; // an empty value

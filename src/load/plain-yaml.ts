@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { plainKeyString } from './core-scalars.js';
+import { NULL, plainKeyString } from './core-scalars.js';
 import { DECLINE, flowValue, lineValue } from './plain-values.js';
 
 /**
@@ -205,7 +205,7 @@ function walk(
     if (record?.(childPath, lineNo) === false && skipBelow < 0) skipBelow = col;
     structure?.mark(lineNo, col, key);
     const parsedKey = build ? plainKeyString(key) : '';
-    if (build && (parsedKey === '__proto__' || Object.hasOwn(top.value!, parsedKey))) declined = true;
+    if (build && (parsedKey === '__proto__' || Object.hasOwn(top.value!, parsedKey) || NULL.test(key))) declined = true;
     const rest = t.slice(colon + 1);
     const value = rest.trimStart();
     if (value === '' || value[0] === '#') {

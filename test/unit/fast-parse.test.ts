@@ -176,9 +176,11 @@ const VALUES = [
   '[]', '{}', '[a, [b, {c: d}]]', '{a: 1, a: 2}', '{a: }', '[a,]', '[a, , b]', '{"q": 1}', '[a: b]', '{a:1}', '[fd00::1]', '["fd00::1", 10.0.0.0/24]',
   '[1, 2] # c', '{a: [1, 2], b: {c: null}}', 'x # c', '"x" # c', '[x]#c', '[ a , b ]', '{ a: "x", b: \'y\' }', '[a b, c]', '[true, ~, 0x1F, .inf]', '{1.0: x, true: y}', '{__proto__: 1}',
   '[-1, -x]', '{a: b c}', '[a#b]', '["]"]', "['it''s']", '{k: [}', '[1, 2]]', '[a:b]', '{a:1}', '{a: b:c}', '[x:]', '[http://x]', '[a :b]',
-  '{a: b#c}', '[a #b]', '{x: y:}', '{a: fd00::1, b: [fd00::1/64, 10.0.0.1]}', '{a: [b:c]}', '[a, b]:', 'a: b',
+  '{a: b#c}', '[a #b]', '{x: y:}', '{~: 1}', '{null: 1}', '[x, &a y]', '[!!str 1]', 'x &a', '!x', '*x', '&a x', 'x|2', 'x\\', '|2', '--- x', '%x', '{a: fd00::1, b: [fd00::1/64, 10.0.0.1]}', '{a: [b:c]}', '[a, b]:', 'a: b',
 ];
 const KEYS = ['a', 'b', 'c', 'key', '1', '1.0', 'true', 'k e y', '__proto__', 'x-y', 'net.ipv4.ip_forward', '0x1F', 'a'];
+/** Keys the plain parser must decline or read as the document parser does, picked now and then. */
+const ODD_KEYS = ['~', 'null', 'NULL', 'a&b', 'x!', '.inf', '-1'];
 const BLOCK_HEADERS = ['|', '|-', '|+', '>', '>-', '>+', '| # c'];
 
 /** A random document of the plain subset and near it (seeded, so a failure repeats). */
@@ -203,7 +205,7 @@ function randomDocument(seed: number): string {
     const n = 1 + Math.floor(rnd() * 4);
     for (let i = 0; i < n; i++) {
       if (rnd() < 0.1) lines.push(`${' '.repeat(Math.floor(rnd() * 6))}# comment`);
-      const key = pick(KEYS);
+      const key = pick(rnd() < 0.05 ? ODD_KEYS : KEYS);
       const r = rnd();
       if (depth < 3 && r < 0.25) {
         lines.push(`${pad}${key}:`);
@@ -244,7 +246,7 @@ function randomDocument(seed: number): string {
 describe('the plain parser agrees with the document parser', () => {
   it('on random documents of the plain subset and near it, and takes most of them', () => {
     let taken = 0;
-    const runs = 4000;
+    const runs = 6000;
     for (let seed = 1; seed <= runs; seed++) {
       const text = randomDocument(seed);
       const plain = parsePlainYaml(text, (header, lines, endsText) => {
@@ -257,7 +259,7 @@ describe('the plain parser agrees with the document parser', () => {
       expect(ref.ok, `seed ${seed}: plain parser accepted what the document parser rejects:\n${text}`).toBe(true);
       if (ref.ok) expect(JSON.parse(JSON.stringify(plain.value)), `seed ${seed}:\n${text}`).toStrictEqual(JSON.parse(JSON.stringify(ref.value)));
     }
-    expect(taken).toBeGreaterThan(runs / 4);
+    expect(taken).toBeGreaterThan(runs / 5);
   });
 
   it('through fastParse, on random documents', () => {
