@@ -37,14 +37,59 @@ export function formatAddress(family: Family, value: bigint): string {
     const v = Number(value & 0xffffffffn);
     return `${Math.floor(v / 16777216) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   }
-  const n = 16;
-  const bytes: number[] = new Array(n);
+  const groups: number[] = new Array(8);
   let v = value;
-  for (let i = n - 1; i >= 0; i--) {
-    bytes[i] = Number(v & 0xffn);
-    v >>= 8n;
+  for (let i = 7; i >= 0; i--) {
+    groups[i] = Number(v & 0xffffn);
+    v >>= 16n;
   }
-  return (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+  return rfc5952(groups);
+}
+
+/** RFC 5952 text of eight 16-bit groups: lower case, no leading zeros, the first longest run of two or more zero groups as `::`. */
+function rfc5952(groups: number[]): string {
+  let bestAt = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestAt, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  return bestAt < 0 ? hex(0, 8) : `${hex(0, bestAt)}::${hex(bestAt + bestLength, 8)}`;
+}
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/**
+ * The groups of an IPv6 address of hex groups only (at most one `::`), or undefined when it is not one.
+ * Addresses with an IPv4 tail are left to ipaddr.js (test/unit/ip.test.ts holds the two to the same answers).
+ */
+function ipv6Groups(text: string): number[] | undefined {
+  const gap = text.indexOf('::');
+  if (gap >= 0 && text.indexOf('::', gap + 1) >= 0) return undefined;
+  const side = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const g of part.split(':')) {
+      if (!HEX_GROUP.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  if (gap < 0) {
+    const all = side(text);
+    return all && all.length === 8 ? all : undefined;
+  }
+  const head = side(text.slice(0, gap));
+  const tail = side(text.slice(gap + 2));
+  if (!head || !tail || head.length + tail.length > 7) return undefined;
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
 }
 
 const IPV4_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
@@ -59,6 +104,13 @@ export function parseAddress(text: string): Address | undefined {
     const [a, b, c, d] = [Number(q[1]), Number(q[2]), Number(q[3]), Number(q[4])];
     if (a > 255 || b > 255 || c > 255 || d > 255) return undefined;
     return { family: 4, value: BigInt(a * 16777216 + b * 65536 + c * 256 + d), text };
+  }
+  if (!text.includes('.')) {
+    const groups = text.includes(':') ? ipv6Groups(text) : undefined;
+    if (!groups) return undefined;
+    let value = 0n;
+    for (const g of groups) value = (value << 16n) | BigInt(g);
+    return { family: 6, value, text: rfc5952(groups) };
   }
   if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) {
     const a = ipaddr.IPv6.parse(text);
