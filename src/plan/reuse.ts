@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HostModel } from '../model/types.js';
 import { ARTIFACT_KINDS, hostRoot, type ArtifactKind, type GlobalPart, type PlannedFile, type SharedPlanInput } from './artifact.js';
+import { sha256Hex } from '../util/hash.js';
 
 /**
  * Keeping an unchanged host's files without planning them. A host's files are a function of the host,
@@ -63,7 +64,7 @@ export function hostFingerprint(sharedKey: string, host: HostModel): string {
 
 /** hostFingerprint of each host. */
 export function hostFingerprints(sharedKey: string, hosts: readonly HostModel[]): string[] {
-  return withoutBigints(() => hosts.map((host) => createHash('sha256').update(`${sharedKey}\0${JSON.stringify(host)}`).digest('hex')));
+  return withoutBigints(() => hosts.map((host) => sha256Hex(`${sharedKey}\0${JSON.stringify(host)}`)));
 }
 
 /** What a GlobalPart's files are made from: what it reads, and the fingerprints of the hosts it reads. */

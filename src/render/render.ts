@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { PlannedFile } from '../plan/artifact.js';
 import { sha256, type ManifestEntry } from '../write/writer.js';
 import { manifestEntry } from './manifest.js';
 import type { TemplateEngine } from './engine.js';
+import { sha256Hex } from '../util/hash.js';
 
 export class TemplateRenderError extends Error {
   constructor(
@@ -78,5 +78,5 @@ export function groupFingerprint(renderKey: string, planned: PlannedFile[]): str
   } catch {
     return undefined;
   }
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }

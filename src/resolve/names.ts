@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { sha256Bytes, sha256Hex } from '../util/hash.js';
 
 export const IFNAMSIZ = 15;
 
 export function shortHash(text: string, hexChars = 4): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, hexChars);
+  return sha256Hex(text).slice(0, hexChars);
 }
 
 /**
@@ -20,7 +20,7 @@ export function deriveIfName(base: string, suffix: string): string {
 
 /** A stable, locally administered unicast MAC from an identity string (02:xx:...). */
 export function deriveMac(identity: string): string {
-  const h = createHash('sha256').update(identity).digest();
+  const h = sha256Bytes(identity);
   const bytes = [0x02, h[0], h[1], h[2], h[3], h[4]];
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

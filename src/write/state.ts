@@ -7,6 +7,7 @@ import { manifestEntries, onDiskAs, under } from './manifest-index.js';
 import { countFiles, fileLines, fileSha256, listFiles, writeAll } from './tree-files.js';
 import { countFilesOnThread } from './survey.js';
 import type { GroupRecord } from '../plan/reuse.js';
+import { sha256Hex } from '../util/hash.js';
 
 /**
  * What the last full build of an output directory was made from, kept beside it in
@@ -42,7 +43,7 @@ interface ReuseState {
   fileLists?: string[];
 }
 
-const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha = sha256Hex;
 
 export function statePath(outDir: string): string {
   return path.join(path.dirname(outDir), `.${path.basename(outDir)}.netgen-state.json`);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ManifestIndex } from './manifest-index.js';
@@ -26,9 +25,10 @@ export interface ManifestEntry {
 
 export type { WriteStats as WriteResult } from './tree-writer.js';
 import type { WriteStats as WriteResult } from './tree-writer.js';
+import { sha256Hex } from '../util/hash.js';
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }
 
 /**
