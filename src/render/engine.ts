@@ -29,9 +29,10 @@ type TemplateSpec = Parameters<typeof Handlebars.template>[0];
 /** The precompiled form of `text` (Handlebars' template spec), from the cache when it has it. */
 function templateSpec(text: string, options: CompileOptions): TemplateSpec {
   const compiler = () => requireHere('handlebars') as typeof import('handlebars');
-  if (!CACHE_DIR) return new Function(`return ${compiler().precompile(text, options)};`)() as TemplateSpec;
+  const compiled = () => `return ${withoutLocations(String(compiler().precompile(text, options)))};`;
+  if (!CACHE_DIR) return new Function(compiled())() as TemplateSpec;
   // Keyed by everything the compiled code depends on: a changed template is a new entry.
-  const key = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(options)}\0${text}`).digest('hex').slice(0, 24);
+  const key = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(options)}\0${LOCATIONS_DROPPED}\0${text}`).digest('hex').slice(0, 24);
   const file = path.join(CACHE_DIR, `${key}.js`);
   const cached = readIfFile(file);
   if (cached !== undefined) {
@@ -45,11 +46,20 @@ function templateSpec(text: string, options: CompileOptions): TemplateSpec {
       // A damaged entry is compiled again and replaced below.
     }
   }
-  const code = `return ${compiler().precompile(text, options)};`;
+  const code = compiled();
   mkdirSync(CACHE_DIR, { recursive: true });
   if (writeCacheFile(file, code)) dropCodeCache(file);
   return new Function(code)() as TemplateSpec;
 }
+
+/**
+ * Compiled templates pass every helper call an options object holding the call's source location, three
+ * more objects per call that nothing reads (built-in helpers and netgen's name no location, and a
+ * template error is reported by template): about a tenth of what a build allocates. They are left out.
+ */
+const LOCATION = /,"loc":\{"start":\{"line":\d+,"column":\d+\},"end":\{"line":\d+,"column":\d+\}\}/g;
+const LOCATIONS_DROPPED = 'no-loc';
+const withoutLocations = (code: string): string => code.replace(LOCATION, '');
 
 interface CompileOptions {
   noEscape: true;
