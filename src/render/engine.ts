@@ -70,6 +70,9 @@ interface CompileOptions {
   data: boolean;
 }
 
+/** What the lean `each` passes a block: no @data frame, no block parameters. */
+const NO_OPTIONS = Object.freeze({});
+
 /** A mustache that reads an @data variable. */
 const USES_DATA = /\{\{[^}]*@/;
 
@@ -116,6 +119,17 @@ export class TemplateEngine {
     hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
     hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ' ') : ''));
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    const builtInEach = hb.helpers.each;
+    hb.registerHelper('each', function (this: unknown, list: unknown, options: HandlebarsApi.HelperOptions) {
+      // Over an array in a template without @data or block params (all but two), Handlebars' own helper
+      // makes per item an options object, two block-parameter arrays and a path string that nothing
+      // reads: 140 MB of garbage in a 1,000-host build. Anything else is left to it.
+      if (!Array.isArray(list) || options.data || (options.fn as { blockParams?: number }).blockParams) return builtInEach.call(this, list, options);
+      if (list.length === 0) return options.inverse(this);
+      let out = '';
+      for (let i = 0; i < list.length; i++) if (i in list) out += options.fn(list[i], NO_OPTIONS);
+      return out;
+    });
     hb.registerHelper('defined', (v: unknown) => v !== undefined && v !== null);
     this.knownHelpers = Object.fromEntries(Object.keys(hb.helpers).map((name) => [name, true]));
     this.call = directCall(hb);
