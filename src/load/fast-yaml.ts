@@ -1,21 +1,12 @@
 import jsyaml from 'js-yaml';
-import { BOOL, constructBool, constructFloat, constructInt, isFloat, isInt, NULL, plainKeyString } from './core-scalars.js';
-import { parsePlainYaml, PATH_SEP, scanPlainYaml } from './plain-yaml.js';
+import { BOOL, constructBool, constructFloat, constructInt, isFloat, isInt, NULL } from './core-scalars.js';
+import { parsePlainYaml, scanPlainYaml } from './plain-yaml.js';
 
-export { plainKeyString };
 
 const nullType = new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (s: string | null) => s === null || NULL.test(s), construct: () => null });
 const boolType = new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL.test(s), construct: constructBool });
 const intType = new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (s: string | null) => s !== null && isInt(s), construct: constructInt });
 const floatType = new jsyaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', resolve: (s: string | null) => s !== null && isFloat(s), construct: constructFloat });
-
-/** A scanned path (keys as written, joined by PATH_SEP) as the parsed keys read: `1.0` becomes `1`. */
-export function parsedPathKey(p: string): string {
-  return p
-    .split(PATH_SEP)
-    .map((seg) => plainKeyString(seg))
-    .join(PATH_SEP);
-}
 
 const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 

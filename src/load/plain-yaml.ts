@@ -86,7 +86,8 @@ const DECLINED = 1;
 
 /**
  * Scans `text`; returns false when it is not plain YAML as described above. `record(path, line)` is
- * called for every mapping key and sequence item (path segments joined by PATH_SEP, keys as written)
+ * called for every mapping key and sequence item (path segments joined by PATH_SEP, keys as the parsers
+ * make them object keys: `1.0:` is the segment `1`)
  * with its 1-based line. When it returns false, the lines below that key or item are skipped unread
  * (a caller that wants none of them): then true only says that what was read is plain YAML.
  */
@@ -201,10 +202,10 @@ function walk(
     const key = t.slice(0, colon).trimEnd();
     if (key.includes(' #') || key.includes('\t')) return false;
     if (!top || top.kind !== 'map' || top.indent !== col) return false;
-    const childPath = join(top.path, key);
+    const parsedKey = build || paths ? plainKeyString(key) : '';
+    const childPath = join(top.path, parsedKey);
     if (record?.(childPath, lineNo) === false && skipBelow < 0) skipBelow = col;
     structure?.mark(lineNo, col, key);
-    const parsedKey = build ? plainKeyString(key) : '';
     if (build && (parsedKey === '__proto__' || Object.hasOwn(top.value!, parsedKey) || NULL.test(key))) declined = true;
     const rest = t.slice(colon + 1);
     const value = rest.trimStart();

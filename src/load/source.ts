@@ -1,6 +1,5 @@
 import type { Document, LineCounter, Node } from 'yaml';
 import type { SourcePosition } from '../diagnostics/diagnostic.js';
-import { parsedPathKey } from './fast-yaml.js';
 import { PATH_SEP, scanPlainYaml } from './plain-yaml.js';
 import { yaml } from './yaml-lib.js';
 
@@ -110,7 +109,7 @@ function indexPlainKeys(text: string): { keys: Map<string, number>; lineStarts: 
     if (tooDeep(p)) return;
     const at = lineStarts[line - 1];
     const first = text[at + indentAt(text, at)];
-    if (first !== '-') keys.set(parsedPathKey(p), line - 1);
+    if (first !== '-') keys.set(p, line - 1);
   });
   return plain ? { keys, lineStarts } : null;
 }

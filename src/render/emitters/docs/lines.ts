@@ -1,4 +1,3 @@
-import { parsedPathKey } from '../../../load/fast-yaml.js';
 import { scanPlainYaml } from '../../../load/plain-yaml.js';
 import type { JsonPath, Locator, SourceFile } from '../../../load/source.js';
 import { yaml } from '../../../load/yaml-lib.js';
@@ -69,9 +68,8 @@ export class LineIndex {
     // Below a key that is not wanted nothing is (its ancestors are put in with it): those lines are skipped.
     const ok = scanPlainYaml(file.text, (p, line) => {
       first ??= line;
-      const key = parsedPathKey(p);
-      if (!this.wants(key)) return false;
-      found.push([key, this.pack(index, line)]);
+      if (!this.wants(p)) return false;
+      found.push([p, this.pack(index, line)]);
     });
     if (!ok) return false;
     if (first !== undefined) this.recordFirst('', index, first);
