@@ -2,7 +2,6 @@ import jsyaml from 'js-yaml';
 import { BOOL, constructBool, constructFloat, constructInt, isFloat, isInt, NULL } from './core-scalars.js';
 import { parsePlainYaml, scanPlainYaml } from './plain-yaml.js';
 
-
 const nullType = new jsyaml.Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (s: string | null) => s === null || NULL.test(s), construct: () => null });
 const boolType = new jsyaml.Type('tag:yaml.org,2002:bool', { kind: 'scalar', resolve: (s: string | null) => s !== null && BOOL.test(s), construct: constructBool });
 const intType = new jsyaml.Type('tag:yaml.org,2002:int', { kind: 'scalar', resolve: (s: string | null) => s !== null && isInt(s), construct: constructInt });
