@@ -50,7 +50,8 @@ export class PackedTreeBuilder {
   private mode = new Uint16Array(1024);
   private size = new Float64Array(1024);
 
-  private idOf(rel: string): number {
+  /** The id of a path, or -1. */
+  idOf(rel: string): number {
     let id = this.ids.get(rel);
     if (id !== undefined) return id;
     id = this.paths.push(rel) - 1;
@@ -165,7 +166,8 @@ export class PreviousTree {
     }
   }
 
-  private idOf(rel: string): number {
+  /** The id of a path, or -1. */
+  idOf(rel: string): number {
     if (rel === this.lastRel) return this.lastId;
     let id = -1;
     for (let slot = hashOf(rel, 0, rel.length) & this.mask; this.table[slot] !== 0; slot = (slot + 1) & this.mask) {
@@ -204,12 +206,6 @@ export class PreviousTree {
     return (f.flags & (ON_DISK | SEEN)) === ON_DISK;
   }
 
-  /** Takes back `see` of a path that was not seen before it. */
-  unsee(rel: string): void {
-    const f = this.flagsOf(rel);
-    if (f) this.t.flags[f.id] = f.flags & ~SEEN;
-  }
-
   /** The files on disk the new tree has too (given to it: kept, or written anew). */
   seen(): string[] {
     return this.withFlags(ON_DISK | SEEN, ON_DISK | SEEN);
@@ -226,17 +222,33 @@ export class PreviousTree {
     return out;
   }
 
+  /**
+   * The id of a file a rebuild may keep unrendered: recorded with this mode and a size, on disk, not yet
+   * given to the new tree and, with `intactOnly`, found by the survey as recorded; else -1. One lookup
+   * and no object, for each of the 680,000 files a one-host change keeps at 10,000 hosts.
+   */
+  keepable(rel: string, mode: number, intactOnly: boolean): number {
+    const id = this.idOf(rel);
+    if (id < 0) return -1;
+    const flags = this.t.flags[id];
+    if ((flags & (RECORDED | ON_DISK | SEEN)) !== (RECORDED | ON_DISK) || (intactOnly && !(flags & INTACT))) return -1;
+    return this.t.mode[id] === mode && !Number.isNaN(this.t.size[id]) ? id : -1;
+  }
+
+  /** The recorded size of an id that `keepable` gave. */
+  sizeAt(id: number): number {
+    return this.t.size[id];
+  }
+
+  /** Marks an id as given to the new tree, or (`seen` false) takes that back. */
+  markSeen(id: number, seen: boolean): void {
+    this.t.flags[id] = seen ? this.t.flags[id] | SEEN : this.t.flags[id] & ~SEEN;
+  }
+
   /** Whether a survey found the file on disk as the manifest recorded it (false when no survey looked). */
   intact(rel: string): boolean {
     const f = this.flagsOf(rel);
     return f !== undefined && (f.flags & INTACT) !== 0;
-  }
-
-  /** What the manifest recorded of `rel`, with the path's id (a kept file's manifest entry refers to it) and no hash made. */
-  recorded(rel: string): { id: number; mode: string; size?: number } | undefined {
-    const f = this.flagsOf(rel);
-    if (!f || !(f.flags & RECORDED)) return undefined;
-    return { id: f.id, ...this.modeAndSize(f.id) };
   }
 
   /** Paths in the tree (ids run from 0 to this, less one). */

@@ -147,15 +147,15 @@ export class TreeWriter {
 
   /** Keeps every one of the files, or none when one of them cannot be kept (see `keep`). */
   keepAll(files: Array<{ path: string; mode: number }>): KeptFile[] | undefined {
-    const kept: KeptFile[] = [];
+    const kept: Array<KeptFile & { id: number }> = [];
     for (let i = 0; i < files.length; i++) {
       const k = this.keepable(files[i].path, files[i].mode);
       if (!k) {
-        for (let j = 0; j < i; j++) this.old.unsee(files[j].path);
+        for (const done of kept) this.old.markSeen(done.id, false);
         return undefined;
       }
-      // Marked at once (the path was just looked up), taken back if a later file cannot be kept.
-      this.old.see(files[i].path);
+      // Marked at once, taken back if a later file cannot be kept (a path listed twice is then not keepable).
+      this.old.markSeen(k.id, true);
       kept.push(k);
     }
     this.seenCount += files.length;
@@ -163,13 +163,14 @@ export class TreeWriter {
     return kept;
   }
 
-  private keepable(rel: string, mode: number): KeptFile | undefined {
+  private keepable(rel: string, mode: number): (KeptFile & { id: number }) | undefined {
     assertSafeRelativePath(rel);
-    const was = this.old.recorded(rel);
-    if (!was || was.size === undefined || was.mode !== modeText(mode) || !this.old.has(rel)) return undefined;
-    const asRecorded = this.statsKnown ? this.old.intact(rel) : onDiskAs(under(this.finalDir, rel), was.size, was.mode);
+    const id = this.old.keepable(rel, mode, this.statsKnown);
+    if (id < 0) return undefined;
+    const size = this.old.sizeAt(id);
+    if (!this.statsKnown && !onDiskAs(under(this.finalDir, rel), size, modeText(mode))) return undefined;
     // The new manifest entry refers to the old record: no hash string, no packed entry per kept file.
-    return asRecorded ? { tree: this.old, id: was.id, size: was.size } : undefined;
+    return { tree: this.old, id, size };
   }
 
   /** Written to staging while hashed; dropped again when the file on disk has the same bytes. */

@@ -59,9 +59,9 @@ describe('manifest', () => {
       const list = new ManifestList();
       all.forEach((e, i) => {
         if (i % 3 === 0) list.add(e);
-        else list.addRecorded(e, tree, tree.recorded(e.path)!.id);
+        else list.addRecorded(e, tree, tree.idOf(e.path));
       });
-      list.addRecorded(all[1], tree, tree.recorded(all[1].path)!.id); // the same file twice
+      list.addRecorded(all[1], tree, tree.idOf(all[1].path)); // the same file twice
       list.sort();
       expect(list.length, order).toBe(41);
       const lines = [...list.jsonLines()].filter((l, i, a) => a.indexOf(l) === i);

@@ -21,10 +21,19 @@ describe('previous tree (the writer view of the tree a build replaces)', () => {
     for (const rel of ['a/x.conf', 'stray.txt', 'a/é€😀.conf']) b.onDisk(rel);
     const t = new PreviousTree(b.build());
     expect(t.get('a/x.conf')).toEqual({ sha256: hex('a'), mode: '0644', size: 10 });
-    const id = t.recorded('a/x.conf')!.id;
-    expect(t.recorded('a/x.conf')).toEqual({ id, mode: '0644', size: 10 });
+    const id = t.keepable('a/x.conf', 0o644, false);
+    expect(id).toBeGreaterThanOrEqual(0);
+    expect(t.sizeAt(id)).toBe(10);
     expect([t.pathAt(id), t.entryAt(id), t.rawShaAt(id)]).toEqual(['a/x.conf', { sha256: hex('a'), size: 10, mode: '0644' }, Buffer.from(hex('a'), 'hex').toString('latin1')]);
-    expect(t.recorded('stray.txt')).toBeUndefined();
+    // Kept only as recorded: the same mode, a recorded size, on disk, and intact when asked.
+    expect(t.keepable('a/x.conf', 0o755, false)).toBe(-1);
+    expect(t.keepable('a/x.conf', 0o644, true)).toBe(-1);
+    expect(t.keepable('stray.txt', 0o644, false)).toBe(-1);
+    expect(t.keepable('gone.conf', 0o755, false)).toBe(-1);
+    expect(t.keepable('a/é€😀.conf', 0o640, false)).toBe(-1);
+    t.markSeen(id, true);
+    expect(t.keepable('a/x.conf', 0o644, false)).toBe(-1);
+    t.markSeen(id, false);
     expect(t.get('gone.conf')).toEqual({ sha256: hex('b'), mode: '0755', size: 3 });
     expect(t.get('a/é€😀.conf')).toEqual({ sha256: hex('2'), mode: '0640', size: undefined });
     expect(t.get('stray.txt')).toBeUndefined();
