@@ -64,6 +64,8 @@ export class TreeWriter {
   private readonly streamed = new Map<string, string>();
   /** sha256 of the manifest.json the output held when this writer started (under the output lock). */
   readonly previousManifestSha: string | undefined;
+  /** The output and its manifest.json as the survey found them (survey.ts, treeStamp). */
+  private readonly surveyStamp: string;
 
   /** With `background`, new files are written on a second thread: `pace()` between hosts, `settle()` before `finish()`. */
   private readonly background: BackgroundWriter | undefined;
@@ -91,6 +93,7 @@ export class TreeWriter {
     this.existed = survey.existed;
     this.old = new PreviousTree(survey.tree);
     this.previousManifestSha = survey.manifestSha;
+    this.surveyStamp = survey.stamp;
     rmSync(this.staging, { recursive: true, force: true });
   }
 
@@ -197,7 +200,10 @@ export class TreeWriter {
     }
     const sha = hash.digest('hex');
     this.streamed.set(rel, sha);
-    if (wasThere && sameFile(under(this.finalDir, rel), mode, size, sha)) {
+    // The old manifest.json was hashed by the survey that read it: while the output is still as surveyed,
+    // that hash says whether the new one is the same, without reading 140 MB again (10,000 hosts).
+    const known = rel === 'manifest.json' && this.previousManifestSha !== undefined && treeStamp(this.finalDir) === this.surveyStamp ? this.previousManifestSha : undefined;
+    if (wasThere && (known !== undefined ? known === sha && sameFile(under(this.finalDir, rel), mode, size) : sameFile(under(this.finalDir, rel), mode, size, sha))) {
       unlinkSync(target);
       this.unchanged++;
     } else this.wrote(rel);
@@ -349,7 +355,8 @@ export class TreeWriter {
 }
 
 /** A regular file of this mode and size whose bytes hash to `sha256`, read in pieces. */
-function sameFile(p: string, mode: number, size: number, sha256: string): boolean {
+/** Whether `p` is a regular file of this mode and size and (when `sha256` is given) these bytes. */
+function sameFile(p: string, mode: number, size: number, sha256?: string): boolean {
   let st;
   try {
     st = lstatSync(p);
@@ -357,5 +364,5 @@ function sameFile(p: string, mode: number, size: number, sha256: string): boolea
     return false;
   }
   if (!st.isFile() || (st.mode & 0o777) !== mode || st.size !== size) return false;
-  return fileSha256(p) === sha256;
+  return sha256 === undefined || fileSha256(p) === sha256;
 }
