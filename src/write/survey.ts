@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readManifestEntries } from './manifest-index.js';
-import { PackedTreeBuilder, transferables, type PackedTree } from './previous-tree.js';
+import { decodedPaths, PackedTreeBuilder, pathLookup, transferables, type PackedTree } from './previous-tree.js';
 import { walkFiles } from './tree-files.js';
 
 /**
@@ -44,6 +44,13 @@ export function surveyTree(finalDir: string, checkIntact: boolean): TreeSurvey {
   if (existed) walkFiles(finalDir, (rel) => builder.onDisk(rel));
   if (checkIntact) builder.checkIntact(finalDir);
   return { stamp, existed, manifestSha: manifest?.sha256, tree: builder.build() };
+}
+
+/** surveyTree on the survey's thread: the lookup table too, made while the build's thread compiles. */
+export function surveyTreeWithLookup(finalDir: string): TreeSurvey {
+  const survey = surveyTree(finalDir, true);
+  survey.tree.lookup = pathLookup(decodedPaths(survey.tree), survey.tree.flags.length);
+  return survey;
 }
 
 /** A survey's typed arrays move to the receiving thread instead of being copied. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { manifestJson } from '../../src/render/manifest.js';
-import { PackedTreeBuilder, PreviousTree, transferables, type PackedTree } from '../../src/write/previous-tree.js';
+import { decodedPaths, PackedTreeBuilder, pathLookup, PreviousTree, transferables, type PackedTree } from '../../src/write/previous-tree.js';
 import { surveyTree } from '../../src/write/survey.js';
 
 const hex = (c: string) => c.repeat(64);
@@ -96,5 +96,21 @@ describe('previous tree (the writer view of the tree a build replaces)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the lookup table made on the survey thread', () => {
+  it('finds every path as the one PreviousTree makes, and is taken only when it fits the tree', () => {
+    const b = new PackedTreeBuilder();
+    const paths = Array.from({ length: 3000 }, (_, i) => `dc${i % 3}/n${i}/é${i % 7}/f.conf`);
+    for (const p of paths) b.record({ path: p, sha256: hex('a'), mode: '0644', size: 1 });
+    const packed = b.build();
+    const lookup = pathLookup(decodedPaths(packed), packed.flags.length);
+    const own = new PreviousTree(packed);
+    const given = new PreviousTree({ ...packed, lookup });
+    // A table of another tree is not taken: the tree makes its own.
+    const wrong = new PreviousTree({ ...packed, lookup: pathLookup('a\0', 1) });
+    for (const [i, p] of paths.entries()) for (const t of [own, given, wrong]) expect(t.idOf(p)).toBe(i);
+    for (const t of [own, given, wrong]) expect(t.idOf('dc0/nowhere')).toBe(-1);
   });
 });
