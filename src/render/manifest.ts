@@ -48,9 +48,15 @@ export class ManifestList {
       return;
     }
     r.kind[id] = this.kinds.index(p.kind, p.kind) + 1;
-    r.owner[id] = this.owners.index(`${p.site ?? ''}\0${p.host ?? ''}`, [p.site ?? '', p.host ?? '']);
+    // Files come owner by owner (a host's, then the next host's): the last owner's index is asked for again.
+    if (p.site !== this.lastOwner.site || p.host !== this.lastOwner.host) {
+      this.lastOwner = { site: p.site, host: p.host, index: this.owners.index(`${p.site ?? ''}\0${p.host ?? ''}`, [p.site ?? '', p.host ?? '']) };
+    }
+    r.owner[id] = this.lastOwner.index;
     r.count++;
   }
+
+  private lastOwner: { site?: string; host?: string; index: number } = { site: '\0', index: -1 };
 
   add(e: ManifestEntry): void {
     this.addRaw(e, packSha(e.sha256));
@@ -142,10 +148,23 @@ export class ManifestList {
    * an object in between (at 10,000 hosts the objects and their stringifying were most of a second).
    */
   *jsonLines(): Generator<string> {
+    // A kept file's line from its record: the kind's and the owner's parts of it made once each.
+    const kindParts = new Map<number, string>();
+    const ownerParts = new Map<number, string>();
     for (const m of this.merged()) {
       if (m.packed === undefined) {
-        const e = this.recordedEntry(m.id);
-        yield manifestLine(e.path, e.kind, e.site, e.host, e.sha256, e.size, e.mode);
+        const r = this.recorded!;
+        const kind = r.kind[m.id];
+        let kindPart = kindParts.get(kind);
+        if (kindPart === undefined) kindParts.set(kind, (kindPart = `,"kind":${jsonString(this.kinds.at(kind - 1))}`));
+        const owner = r.owner[m.id];
+        let ownerPart = ownerParts.get(owner);
+        if (ownerPart === undefined) {
+          const [site, host] = this.owners.at(owner);
+          ownerParts.set(owner, (ownerPart = `${site ? `,"site":${jsonString(site)}` : ''}${host ? `,"host":${jsonString(host)}` : ''}`));
+        }
+        const { size, mode } = r.tree.entryAt(m.id, false);
+        yield `{"path":${jsonString(r.tree.pathAt(m.id))}${kindPart}${ownerPart},"sha256":"${r.tree.shaHexAt(m.id)}","size":${size},"mode":${jsonString(mode)}}`;
         continue;
       }
       const s = m.packed;

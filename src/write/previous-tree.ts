@@ -284,11 +284,19 @@ export class PreviousTree {
     return this.pathOf(id);
   }
 
-  /** The recorded entry of an id (one `recorded` gave): hex hash, size and mode. */
-  entryAt(id: number): { sha256: string; size: number; mode: string } {
+  /** The recorded entry of an id (one `keepable` gave): hex hash (unless `withSha` is false), size and mode. */
+  entryAt(id: number, withSha = true): { sha256: string; size: number; mode: string } {
     const { mode, size } = this.modeAndSize(id);
-    return { sha256: this.shaBytes(id).toString('hex'), size: size ?? 0, mode };
+    return { sha256: withSha ? this.shaHexAt(id) : '', size: size ?? 0, mode };
   }
+
+  /** The recorded hash of an id in hex, read from the hashes' buffer in place. */
+  shaHexAt(id: number): string {
+    this.shaView ??= Buffer.from(this.t.sha.buffer, this.t.sha.byteOffset, this.t.sha.byteLength);
+    return this.shaView.toString('hex', id * SHA_BYTES, (id + 1) * SHA_BYTES);
+  }
+
+  private shaView?: Buffer;
 
   /** The recorded hash of an id as 32 raw bytes in a one-byte string (packSha's form). */
   rawShaAt(id: number): string {
