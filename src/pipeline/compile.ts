@@ -123,6 +123,10 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
   if (error) bag.warning('NG1008', `lock file ${path.basename(lockPath)} is unreadable (${error}); allocations start afresh`, { file: path.basename(lockPath), line: 1, col: 1 });
   const source = loaded.isDirectory ? `${loaded.name}/` : path.basename(loaded.absolutePath);
   const { model, lock } = resolve(loaded.data as InventoryInput, loaded.name, source, loaded.locator, bag, previous);
+  // The model holds what the checks and the targets need of the input; the parsed inventory (160 MB at
+  // 10,000 hosts) is not needed again (positions come from the source text): let go before the checks,
+  // which come up to the build's peak of memory with the old tree's records.
+  loaded.data = {};
   Object.defineProperty(model, 'locator', { value: loaded.locator, enumerable: false });
   timings.mark('resolve');
   checkModel(model, loaded.locator, bag);
@@ -132,9 +136,6 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
     warning: (code: string, message: string, at: JsonPath, extra: { hint?: string; at?: 'key' | 'value' } = {}) => bag.warning(code, message, locator.position(at, extra.at ?? 'value'), extra.hint ? { hint: extra.hint } : {}),
   };
   for (const e of emitters) e.check?.(model, report);
-  // The model holds what the targets need of the input; the parsed inventory (160 MB at 10,000 hosts)
-  // is not needed again (positions come from the source text), so it is let go before planning.
-  loaded.data = {};
   timings.mark('validate');
   const lockText = serializeLock(lock, source);
   const previousText = readIfFile(lockPath);

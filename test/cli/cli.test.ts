@@ -37,6 +37,17 @@ describe('netgen CLI', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('run as an executable, fixes glibc malloc\'s mmap threshold unless the caller set one', () => {
+    const dir = tmp();
+    // Node's --require runs in the process the launcher execs: it reports the environment it got.
+    const probe = path.join(dir, 'probe.cjs');
+    writeFileSync(probe, "process.stderr.write(`threshold=${process.env.MALLOC_MMAP_THRESHOLD_}\\n`);\n");
+    const env = { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${probe}` };
+    delete env.MALLOC_MMAP_THRESHOLD_;
+    expect(run(CLI, ['--version'], { env }).stderr).toContain('threshold=131072');
+    expect(run(CLI, ['--version'], { env: { ...env, MALLOC_MMAP_THRESHOLD_: '65536' } }).stderr).toContain('threshold=65536');
+  });
+
   it('validate writes nothing and exits 0 on a good inventory', () => {
     const dir = tmp();
     cpSync(inventoryPath('ganeti'), path.join(dir, 'g.yaml'));
