@@ -10,15 +10,16 @@ const floatType = new jsyaml.Type('tag:yaml.org,2002:float', { kind: 'scalar', r
 const CORE_1_2 = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 
 /**
- * The fast path takes plain YAML only. Where js-yaml is more lenient than the document parser or reads
+ * The js-yaml path takes plain YAML only. Where js-yaml is more lenient than the document parser or reads
  * differently (fuzzed against it: see test/unit/fast-parse.test.ts), the file goes to the document
  * parser instead: tabs anywhere, tags (`!`), anchors and aliases (`&`, `*`), explicit keys (`?`), keys
  * that are empty, null-looking or collections, `#` glued to a quote or bracket, block-scalar indentation
  * indicators, directives (`%YAML 1.1` changes the schema), `---` followed by content on its line, and a
  * backslash ending a line (escaped line breaks). Without anchors there are no aliases, so no shared or
- * exploding collections. Each test is a cheap scan; a false alarm only costs speed. Besides, the document must be plain YAML (see plain-yaml.ts): js-yaml
- * forgives sequences and multi-line scalars that drift left, which the document parser rejects; and
- * lines of 1,024 characters or more (implicit keys that long are invalid, and the document parser says so).
+ * exploding collections. Each test is a cheap scan; a false alarm only costs speed. Besides, the
+ * document must be plain YAML (see plain-yaml.ts): js-yaml forgives sequences and multi-line scalars
+ * that drift left, which the document parser rejects; and lines of 1,024 characters or more (implicit
+ * keys that long are invalid, and the document parser says so).
  */
 const NEEDS_DOCUMENT_PARSER = [
   /\t/,

@@ -4,8 +4,8 @@ import { NULL, plainKeyString, plainScalarValue } from './core-scalars.js';
  * Values that end on their line, read for the plain-YAML parser (plain-yaml.ts): plain and quoted
  * scalars and flow collections. Only the forms whose reading is beyond doubt are taken; for anything
  * else (escapes in double quotes, an implicit key inside a flow sequence, an empty or trailing flow
- * entry, a quoted, complex or null flow key, a duplicate key) the reader says DECLINE and the document goes to the
- * slower parsers, which read it as before.
+ * entry, a quoted, complex or null flow key, a duplicate key) the reader says DECLINE and the document
+ * goes to the slower parsers, which read it as before.
  */
 export const DECLINE: unique symbol = Symbol('decline');
 type Declined = typeof DECLINE;

@@ -171,7 +171,7 @@ function walk(
     return value !== undefined && put(b.into, b.key, value);
   };
 
-  /** A node on its line at `col`: an item, or a key with its value; `into` is the frame's container. */
+  /** A node on its line at `col`: an item, or a key with its value (put into the top frame's container). */
   const node = (col: number, t: string, lineNo: number): boolean => {
     const top = frames[frames.length - 1];
     if (t === '-' || t.startsWith('- ') || t.startsWith('-#')) {
@@ -294,10 +294,12 @@ function walk(
   }
   if (frames.length !== 0 && frames[0].kind !== 'map') return NOT_PLAIN;
   if (!build) return { value: undefined };
+  // Every line read: a value declined would have ended the walk there.
   const open = block as Block | null;
   // After a final line break, split leaves an empty string that is no line.
   const endsWithBreak = lines[lines.length - 1] === '';
-  if (open && !declined && !endBlock(open, endsWithBreak ? lines.length - 1 : lines.length, !endsWithBreak)) declined = true;
-  if (pending && !declined && !put((pending as Pending).parent, (pending as Pending).key, null)) declined = true;
-  return declined ? DECLINED : { value: root };
+  if (open && !endBlock(open, endsWithBreak ? lines.length - 1 : lines.length, !endsWithBreak)) return DECLINED;
+  const last = pending as Pending | null;
+  if (last && !put(last.parent, last.key, null)) return DECLINED;
+  return { value: root };
 }

@@ -155,16 +155,13 @@ export class ManifestList {
       if (m.packed === undefined) {
         const r = this.recorded!;
         const kind = r.kind[m.id];
-        let kindPart = kindParts.get(kind);
-        if (kindPart === undefined) kindParts.set(kind, (kindPart = `,"kind":${jsonString(this.kinds.at(kind - 1))}`));
+        let kindText = kindParts.get(kind);
+        if (kindText === undefined) kindParts.set(kind, (kindText = kindPart(this.kinds.at(kind - 1))));
         const owner = r.owner[m.id];
-        let ownerPart = ownerParts.get(owner);
-        if (ownerPart === undefined) {
-          const [site, host] = this.owners.at(owner);
-          ownerParts.set(owner, (ownerPart = `${site ? `,"site":${jsonString(site)}` : ''}${host ? `,"host":${jsonString(host)}` : ''}`));
-        }
-        const { size, mode } = r.tree.entryAt(m.id, false);
-        yield `{"path":${jsonString(r.tree.pathAt(m.id))}${kindPart}${ownerPart},"sha256":"${r.tree.shaHexAt(m.id)}","size":${size},"mode":${jsonString(mode)}}`;
+        let ownerText = ownerParts.get(owner);
+        if (ownerText === undefined) ownerParts.set(owner, (ownerText = ownerPart(...this.owners.at(owner))));
+        const { sha256, size, mode } = r.tree.entryAt(m.id);
+        yield manifestLine(r.tree.pathAt(m.id), kindText + ownerText, sha256, size, mode);
         continue;
       }
       const s = m.packed;
@@ -174,7 +171,8 @@ export class ManifestList {
       const hostAt = s.indexOf('\0', siteAt) + 1;
       const sizeAt = s.indexOf('\0', hostAt) + 1;
       const modeAt = s.indexOf('\0', sizeAt) + 1;
-      yield manifestLine(s.slice(0, kindAt - 1), s.slice(kindAt, siteAt - 1), s.slice(siteAt, hostAt - 1), s.slice(hostAt, sizeAt - 1), unpackSha(s.slice(end + 1)), Number(s.slice(sizeAt, modeAt - 1)), s.slice(modeAt, end));
+      const parts = kindPart(s.slice(kindAt, siteAt - 1)) + ownerPart(s.slice(siteAt, hostAt - 1), s.slice(hostAt, sizeAt - 1));
+      yield manifestLine(s.slice(0, kindAt - 1), parts, unpackSha(s.slice(end + 1)), Number(s.slice(sizeAt, modeAt - 1)), s.slice(modeAt, end));
     }
   }
 }
@@ -185,13 +183,18 @@ function nextRecorded(kind: Uint16Array, from: number): number {
   return -1;
 }
 
-/** An entry's line, as JSON.stringify writes the entry (keys in ManifestEntry's order, no empty site or host). */
-function manifestLine(path: string, kind: string, site: string | undefined, host: string | undefined, sha256: string, size: number, mode: string): string {
-  let line = `{"path":${jsonString(path)},"kind":${jsonString(kind)}`;
-  if (site) line += `,"site":${jsonString(site)}`;
-  if (host) line += `,"host":${jsonString(host)}`;
-  return `${line},"sha256":"${sha256}","size":${size},"mode":${jsonString(mode)}}`;
+/**
+ * An entry's line, as JSON.stringify writes the entry (keys in ManifestEntry's order); `parts` is its
+ * kindPart and ownerPart, which kept files share with the other files of their kind and owner.
+ */
+function manifestLine(path: string, parts: string, sha256: string, size: number, mode: string): string {
+  return `{"path":${jsonString(path)}${parts},"sha256":"${sha256}","size":${size},"mode":${jsonString(mode)}}`;
 }
+
+const kindPart = (kind: string): string => `,"kind":${jsonString(kind)}`;
+
+/** The site and host of an entry's line; an empty one is left out, as JSON.stringify leaves out undefined. */
+const ownerPart = (site: string | undefined, host: string | undefined): string => `${site ? `,"site":${jsonString(site)}` : ''}${host ? `,"host":${jsonString(host)}` : ''}`;
 
 /** Distinct values, each with its index (kinds and owners of kept files). */
 class Table<T> {

@@ -1,5 +1,5 @@
 import type { PlannedFile } from '../plan/artifact.js';
-import { sha256, type ManifestEntry } from '../write/writer.js';
+import type { ManifestEntry } from '../write/writer.js';
 import { manifestEntry } from './manifest.js';
 import type { TemplateEngine } from './engine.js';
 import { sha256Hex } from '../util/hash.js';
@@ -48,7 +48,7 @@ function finished(p: PlannedFile, text: string): Rendered {
   const n = squeezed.length;
   const content = n >= 2 && squeezed.charCodeAt(n - 1) === 10 && !/\s/.test(squeezed[n - 2]) ? squeezed : `${squeezed.trimEnd()}\n`;
   const mode = p.mode ?? 0o644;
-  return { content, mode, entry: manifestEntry(p, sha256(content), Buffer.byteLength(content)) };
+  return { content, mode, entry: manifestEntry(p, sha256Hex(content), Buffer.byteLength(content)) };
 }
 
 /**

@@ -89,8 +89,7 @@ export class PackedTreeBuilder {
   private mode = new Uint16Array(1024);
   private size = new Float64Array(1024);
 
-  /** The id of a path, or -1. */
-  idOf(rel: string): number {
+  private idOf(rel: string): number {
     let id = this.ids.get(rel);
     if (id !== undefined) return id;
     id = this.paths.push(rel) - 1;
@@ -284,14 +283,14 @@ export class PreviousTree {
     return this.pathOf(id);
   }
 
-  /** The recorded entry of an id (one `keepable` gave): hex hash (unless `withSha` is false), size and mode. */
-  entryAt(id: number, withSha = true): { sha256: string; size: number; mode: string } {
+  /** The recorded entry of an id (one `keepable` gave): hex hash, size and mode. */
+  entryAt(id: number): { sha256: string; size: number; mode: string } {
     const { mode, size } = this.modeAndSize(id);
-    return { sha256: withSha ? this.shaHexAt(id) : '', size: size ?? 0, mode };
+    return { sha256: this.shaHexAt(id), size: size ?? 0, mode };
   }
 
   /** The recorded hash of an id in hex, read from the hashes' buffer in place. */
-  shaHexAt(id: number): string {
+  private shaHexAt(id: number): string {
     this.shaView ??= Buffer.from(this.t.sha.buffer, this.t.sha.byteOffset, this.t.sha.byteLength);
     return this.shaView.toString('hex', id * SHA_BYTES, (id + 1) * SHA_BYTES);
   }

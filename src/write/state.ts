@@ -43,8 +43,6 @@ interface ReuseState {
   fileLists?: string[];
 }
 
-const sha = sha256Hex;
-
 export function statePath(outDir: string): string {
   return path.join(path.dirname(outDir), `.${path.basename(outDir)}.netgen-state.json`);
 }
@@ -70,7 +68,7 @@ function netgenCodeId(): string {
 
 /** Everything besides input files that decides the output: which inventory, where to, which overlays. */
 function stateKey(inventory: string, outDir: string, overlays: string[]): string {
-  return sha(JSON.stringify({ code: netgenCodeId(), inventory: path.resolve(inventory), out: path.resolve(outDir), overlays: overlays.map((o) => path.resolve(o)) }));
+  return sha256Hex(JSON.stringify({ code: netgenCodeId(), inventory: path.resolve(inventory), out: path.resolve(outDir), overlays: overlays.map((o) => path.resolve(o)) }));
 }
 
 /**
@@ -91,7 +89,7 @@ function listing(dir: string, kind: 'yaml' | 'all'): string[] {
 }
 
 function listingSha(files: string[]): string {
-  return sha(files.join('\n'));
+  return sha256Hex(files.join('\n'));
 }
 
 export interface BuildInputs {
@@ -113,7 +111,7 @@ export function saveBuildState(
   const file = statePath(outDir);
   try {
     // The writer hashed manifest.json as it streamed it; read it back only when it could not say.
-    const manifestSha = written.manifestSha ?? sha(readFileSync(path.join(outDir, 'manifest.json')));
+    const manifestSha = written.manifestSha ?? sha256Hex(readFileSync(path.join(outDir, 'manifest.json')));
     const state: BuildState = {
       version: VERSION,
       key: stateKey(inventory, outDir, overlays),
@@ -233,7 +231,7 @@ export async function upToDate(outDir: string, inventory: string, overlays: stri
   } catch {
     return undefined;
   }
-  if (sha(manifestText) !== state.manifestSha) return undefined;
+  if (sha256Hex(manifestText) !== state.manifestSha) return undefined;
   // A large tree is listed on another thread while this one stats the files the manifest lists: at
   // 10,000 hosts each is seconds of system calls.
   const counting = manifestText.length > COUNT_ON_THREAD_BYTES ? countFilesOnThread(outDir) : undefined;

@@ -354,7 +354,6 @@ export class TreeWriter {
   }
 }
 
-/** A regular file of this mode and size whose bytes hash to `sha256`, read in pieces. */
 /** Whether `p` is a regular file of this mode and size and (when `sha256` is given) these bytes. */
 function sameFile(p: string, mode: number, size: number, sha256?: string): boolean {
   let st;

@@ -25,11 +25,6 @@ export interface ManifestEntry {
 
 export type { WriteStats as WriteResult } from './tree-writer.js';
 import type { WriteStats as WriteResult } from './tree-writer.js';
-import { sha256Hex } from '../util/hash.js';
-
-export function sha256(text: string): string {
-  return sha256Hex(text);
-}
 
 /**
  * One writer per output directory at a time: a lock file holding the owner's PID.
