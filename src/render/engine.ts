@@ -8,7 +8,8 @@ import runtime from 'handlebars/runtime.js';
 import { dropCodeCache, runCachedScript, writeCacheFile } from '../util/code-cache.js';
 import { readIfFile } from '../write/tree-files.js';
 import { commentText, frrText, nftString, shellWord, unitValue, vyosValue } from './quote.js';
-import { directCall, type DirectCall } from './template-call.js';
+import { handlebarsLookup } from './handlebars-access.js';
+import { generateTemplate, type CompiledTemplate, type TemplateRuntime } from './template-codegen.js';
 
 /** Handlebars without its compiler (which is loaded only to compile a template the cache lacks). */
 const Handlebars = runtime as unknown as typeof HandlebarsApi;
@@ -26,30 +27,56 @@ const CACHE_DIR = path.basename(path.dirname(here)) === 'dist' ? path.join(here,
 
 type TemplateSpec = Parameters<typeof Handlebars.template>[0];
 
-/** The precompiled form of `text` (Handlebars' template spec), from the cache when it has it. */
-function templateSpec(text: string, options: CompileOptions): TemplateSpec {
-  const compiler = () => requireHere('handlebars') as typeof import('handlebars');
-  const compiled = () => `return ${withoutLocations(String(compiler().precompile(text, options)))};`;
-  if (!CACHE_DIR) return new Function(compiled())() as TemplateSpec;
-  // Keyed by everything the compiled code depends on: a changed template is a new entry.
-  const key = createHash('sha256').update(`${Handlebars.VERSION}\0${JSON.stringify(options)}\0${LOCATIONS_DROPPED}\0${text}`).digest('hex').slice(0, 24);
-  const file = path.join(CACHE_DIR, `${key}.js`);
+/**
+ * Code made from a template, from the cache when it has it: `make` gives the body of a function of
+ * `params`, which is run with `args`. Keyed by everything the code depends on (`key`): a changed
+ * template is a new entry; a damaged entry is made again and replaced.
+ */
+function cachedCode<T>(key: string, make: () => string, params: string[], args: unknown[], valid: (value: unknown) => boolean): T {
+  if (!CACHE_DIR) return new Function(...params, make())(...args) as T;
+  const file = path.join(CACHE_DIR, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.js`);
   const cached = readIfFile(file);
   if (cached !== undefined) {
     try {
-      const script = runCachedScript<TemplateSpec>(file, cached, [], []);
-      if (typeof (script.value as { main?: unknown } | undefined)?.main === 'function') {
+      const script = runCachedScript<T>(file, cached, params, args);
+      if (valid(script.value)) {
         script.save();
         return script.value;
       }
     } catch {
-      // A damaged entry is compiled again and replaced below.
+      // made again below
     }
   }
-  const code = compiled();
+  const code = make();
   mkdirSync(CACHE_DIR, { recursive: true });
   if (writeCacheFile(file, code)) dropCodeCache(file);
-  return new Function(code)() as TemplateSpec;
+  return new Function(...params, code)(...args) as T;
+}
+
+const compiler = () => requireHere('handlebars') as typeof import('handlebars');
+
+/** Handlebars' precompiled form of `text` (its template spec). */
+function templateSpec(text: string, options: CompileOptions): TemplateSpec {
+  const key = `${Handlebars.VERSION}\0${JSON.stringify(options)}\0${LOCATIONS_DROPPED}\0${text}`;
+  return cachedCode<TemplateSpec>(key, () => `return ${withoutLocations(String(compiler().precompile(text, options)))};`, [], [], (v) => typeof (v as { main?: unknown } | undefined)?.main === 'function');
+}
+
+/** Bumped when template-codegen.ts generates different code. */
+const CODEGEN_VERSION = 2;
+
+/**
+ * The generated form of `text` (template-codegen.ts) as a factory of the runtime, or null when the
+ * template is left to Handlebars (that verdict is cached too, so Handlebars' parser loads only for a
+ * template the cache lacks).
+ */
+function generatedFactory(text: string, useData: boolean, pureHelpers: ReadonlySet<string>): ((rt: TemplateRuntime) => CompiledTemplate) | null {
+  const helpers = [...pureHelpers].sort().join(',');
+  const key = `codegen ${CODEGEN_VERSION}\0${Handlebars.VERSION}\0${useData}\0${helpers}\0${text}`;
+  const make = () => {
+    const body = generateTemplate(compiler().parse(text) as never, useData, pureHelpers);
+    return body === undefined ? 'return null;' : `return function (rt) {\n${body}\n};`;
+  };
+  return cachedCode(key, make, [], [], (v) => v === null || typeof v === 'function');
 }
 
 /**
@@ -70,8 +97,30 @@ interface CompileOptions {
   data: boolean;
 }
 
-/** What the lean `each` passes a block: no @data frame, no block parameters. */
-const NO_OPTIONS = Object.freeze({});
+/** netgen's helpers, named for the syntax they quote: functions of their arguments only, which generated templates call directly. */
+function pureHelpers(info: HeaderInfo): Record<string, (...args: unknown[]) => unknown> {
+  // Every file starts with one of a few headers: made once per style, not once per file.
+  const headers = new Map<CommentStyle, string>();
+  return {
+    header: (style: unknown) => {
+      let text = headers.get(style as CommentStyle);
+      if (text === undefined) headers.set(style as CommentStyle, (text = headerLines(style as CommentStyle, info)));
+      return text;
+    },
+    sh: (v: unknown) => shellWord(v),
+    unit: (v: unknown) => unitValue(v),
+    nftstr: (v: unknown) => nftString(v),
+    frrtext: (v: unknown) => frrText(v),
+    vyos: (v: unknown) => vyosValue(v),
+    comment: (v: unknown) => commentText(v),
+    yesno: (v: unknown) => (v ? 'yes' : 'no'),
+    join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ' ') : ''),
+    eq: (a: unknown, b: unknown) => a === b,
+    defined: (v: unknown) => v !== undefined && v !== null,
+  };
+}
+
+const PURE_NAMES: ReadonlySet<string> = new Set(Object.keys(pureHelpers({ source: '' })));
 
 /** A mustache that reads an @data variable. */
 const USES_DATA = /\{\{[^}]*@/;
@@ -89,59 +138,51 @@ export function headerLines(style: CommentStyle, info: HeaderInfo): string {
   return lines.map((l) => `${style} ${l}`).join('\n') + '\n';
 }
 
+/** The partials `text` includes by name ({{> netns/lib.sh.hbs}}). */
+const partialNames = (text: string): string[] => [...text.matchAll(/\{\{>\s*([^\s}]+)/g)].map((m) => m[1]);
+
+/** A template ready to render: generated code, or Handlebars' compiled template where codegen left it. */
+type Ready = { generated: CompiledTemplate; usesData: boolean } | { handlebars: HandlebarsApi.TemplateDelegate };
+
 /**
  * Compiles templates once per run, looking in overlay directories first (operators change one file
  * without forking), then in the bundled set. Helpers are few and named for the syntax they quote.
+ * Templates run as generated code (template-codegen.ts); one that uses what the generator leaves to
+ * Handlebars, or includes a partial that does, runs in Handlebars.
  */
 export class TemplateEngine {
   private readonly hb = Handlebars.create();
-  private readonly cache = new Map<string, { render: HandlebarsApi.TemplateDelegate; usesData: boolean }>();
+  private readonly ready = new Map<string, Ready>();
+  /** Functions of their arguments only: generated code calls them directly. */
+  private readonly pure: Record<string, (...args: unknown[]) => unknown>;
+  private readonly runtime: TemplateRuntime;
 
   constructor(
     private readonly overlays: string[] = [],
     private readonly header: HeaderInfo,
   ) {
-    const hb = this.hb;
-    const h = this.header;
-    // Every file starts with one of a few headers: made once per style, not once per file.
-    const headers = new Map<CommentStyle, string>();
-    hb.registerHelper('header', (style: CommentStyle) => {
-      let text = headers.get(style);
-      if (text === undefined) headers.set(style, (text = headerLines(style, h)));
-      return text;
-    });
-    hb.registerHelper('sh', (v: unknown) => shellWord(v));
-    hb.registerHelper('unit', (v: unknown) => unitValue(v));
-    hb.registerHelper('nftstr', (v: unknown) => nftString(v));
-    hb.registerHelper('frrtext', (v: unknown) => frrText(v));
-    hb.registerHelper('vyos', (v: unknown) => vyosValue(v));
-    hb.registerHelper('comment', (v: unknown) => commentText(v));
-    hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
-    hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ' ') : ''));
-    hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    const builtInEach = hb.helpers.each;
-    hb.registerHelper('each', function (this: unknown, list: unknown, options: HandlebarsApi.HelperOptions) {
-      // Over an array in a template without @data or block params (all but two), Handlebars' own helper
-      // makes per item an options object, two block-parameter arrays and a path string that nothing
-      // reads: 140 MB of garbage in a 1,000-host build. Anything else is left to it.
-      if (!Array.isArray(list) || options.data || (options.fn as { blockParams?: number }).blockParams) return builtInEach.call(this, list, options);
-      if (list.length === 0) return options.inverse(this);
-      let out = '';
-      for (let i = 0; i < list.length; i++) if (i in list) out += options.fn(list[i], NO_OPTIONS);
-      return out;
-    });
-    hb.registerHelper('defined', (v: unknown) => v !== undefined && v !== null);
-    this.knownHelpers = Object.fromEntries(Object.keys(hb.helpers).map((name) => [name, true]));
-    this.call = directCall(hb);
+    this.pure = pureHelpers(this.header);
+    for (const [name, helper] of Object.entries(this.pure)) this.hb.registerHelper(name, helper);
+    this.knownHelpers = Object.fromEntries(Object.keys(this.hb.helpers).map((name) => [name, true]));
+    const access = handlebarsLookup();
+    this.runtime = {
+      lookup: access.lookup,
+      nullContext: access.nullContext,
+      helpers: this.pure,
+      // What Handlebars passes a helper last (netgen's read none of it; `join` and `eq` see that it is no string or value).
+      helperOptions: Object.fromEntries(Object.keys(this.pure).map((name) => [name, Object.freeze({ name, hash: Object.freeze({}) })])),
+      partial: (name) => {
+        const p = this.generatedPartial(name);
+        if (!p) throw new Error(`The partial ${name} could not be found`);
+        return p;
+      },
+    };
   }
-
-  /** What every render passes, made once (template-call.ts). */
-  private readonly call: DirectCall;
 
   /**
    * Every helper a template can call is registered above, so templates are compiled knowing them all:
-   * a value is then looked up in the context without first being tried as a helper (with templates
-   * compiled without @data frames, a fifth of render time), and an overlay calling a helper that does not exist fails when compiled, not when rendered.
+   * a value is then looked up in the context without first being tried as a helper, and an overlay
+   * calling a helper that does not exist fails when compiled, not when rendered.
    */
   private readonly knownHelpers: Record<string, true>;
 
@@ -154,59 +195,86 @@ export class TemplateEngine {
     return path.join(BUNDLED_TEMPLATES, name);
   }
 
-  /** Registered partials, and whether they (or partials they include) use @data variables. */
-  private readonly partials = new Map<string, boolean>();
+  private readonly texts = new Map<string, string>();
 
-  /**
-   * Partials are templates too ({{> netns/lib.sh.hbs}}), so overlays can replace them as well.
-   * Returns whether `text` or any partial it includes uses @data (@index, @key, @root...).
-   */
-  private registerPartials(text: string): boolean {
-    let usesData = USES_DATA.test(text);
-    for (const m of text.matchAll(/\{\{>\s*([^\s}]+)/g)) {
-      const name = m[1];
-      let partialUsesData = this.partials.get(name);
-      if (partialUsesData === undefined) {
-        this.partials.set(name, false); // a partial that includes itself ends here
-        const body = readFileSync(this.resolvePath(name), 'utf8');
-        partialUsesData = this.registerPartials(body);
-        this.partials.set(name, partialUsesData);
-        this.hb.registerPartial(name, this.compile(body, partialUsesData));
-      }
-      usesData ||= partialUsesData;
-    }
-    return usesData;
+  private text(name: string): string {
+    let text = this.texts.get(name);
+    if (text === undefined) this.texts.set(name, (text = readFileSync(this.resolvePath(name), 'utf8')));
+    return text;
   }
 
-  private template(name: string): { render: HandlebarsApi.TemplateDelegate; usesData: boolean } {
-    let t = this.cache.get(name);
+  private readonly dataUse = new Map<string, boolean>();
+
+  /** Whether template `name`, or a partial it includes, reads @data (@index, @key, @root...). */
+  private usesData(name: string): boolean {
+    let uses = this.dataUse.get(name);
+    if (uses !== undefined) return uses;
+    this.dataUse.set(name, false); // a partial that includes itself ends here
+    const text = this.text(name);
+    uses = USES_DATA.test(text) || partialNames(text).some((p) => this.usesData(p));
+    this.dataUse.set(name, uses);
+    return uses;
+  }
+
+  /** Generated code of partial (or template) `name`, memoised; undefined when it is left to Handlebars. */
+  private readonly generatedCode = new Map<string, CompiledTemplate | null>();
+
+  private generatedPartial(name: string): CompiledTemplate | undefined {
+    let code = this.generatedCode.get(name);
+    if (code === undefined) {
+      const factory = generatedFactory(this.text(name), this.usesData(name), PURE_NAMES);
+      code = factory ? factory(this.runtime) : null;
+      this.generatedCode.set(name, code);
+    }
+    return code ?? undefined;
+  }
+
+  /** Whether `name` and every partial it includes, transitively, have generated code. */
+  private allGenerated(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return true;
+    seen.add(name);
+    return this.generatedPartial(name) !== undefined && partialNames(this.text(name)).every((p) => this.allGenerated(p, seen));
+  }
+
+  private template(name: string): Ready {
+    let t = this.ready.get(name);
     if (!t) {
-      const file = this.resolvePath(name);
-      const text = readFileSync(file, 'utf8');
-      const usesData = this.registerPartials(text);
-      t = { render: this.compile(text, usesData), usesData };
-      this.cache.set(name, t);
+      t = this.allGenerated(name) ? { generated: this.generatedPartial(name)!, usesData: this.usesData(name) } : { handlebars: this.handlebars(name) };
+      this.ready.set(name, t);
     }
     return t;
   }
 
-  private compile(text: string, usesData: boolean): HandlebarsApi.TemplateDelegate {
+  private readonly registered = new Set<string>();
+
+  /** Template `name` compiled by Handlebars, with the partials it includes registered the same way. */
+  private handlebars(name: string): HandlebarsApi.TemplateDelegate {
+    const text = this.text(name);
+    for (const p of partialNames(text)) {
+      if (this.registered.has(p)) continue;
+      this.registered.add(p);
+      this.hb.registerPartial(p, this.handlebars(p));
+    }
     // noEscape: these are config files, not HTML; each value is quoted by the helper for its syntax.
-    // Without @data, blocks need no data frames: most templates render with half the allocations.
-    const options: CompileOptions = { noEscape: true, strict: false, preventIndent: true, knownHelpers: this.knownHelpers, knownHelpersOnly: true, data: usesData };
+    // Without @data, blocks need no data frames.
+    const options: CompileOptions = { noEscape: true, strict: false, preventIndent: true, knownHelpers: this.knownHelpers, knownHelpersOnly: true, data: this.usesData(name) };
     return this.hb.template(templateSpec(text, options));
   }
 
-  /** The same template called the way Handlebars calls a template itself (tests compare the two). */
+  /** Whether `name` runs as generated code (tests hold every bundled template to it). */
+  isGenerated(name: string): boolean {
+    return 'generated' in this.template(name);
+  }
+
+  /** The same template rendered by Handlebars itself (tests compare the two). */
   renderAsHandlebars(name: string, context: object): string {
-    return this.template(name).render(context);
+    return this.handlebars(name)(context);
   }
 
   render(name: string, context: object): string {
     const t = this.template(name);
-    // As a top-level call would: @data starts as a frame holding @root (Handlebars' initData).
-    const options = t.usesData ? { ...this.call, data: { root: context } } : this.call;
-    // Options Handlebars passes to partials (partial, hooks, protoAccessControl) are not in its types.
-    return t.render(context, options as unknown as HandlebarsApi.RuntimeOptions);
+    if ('handlebars' in t) return t.handlebars(context);
+    // As a top-level Handlebars call would: @data starts as a frame holding @root (its initData).
+    return t.generated(context, t.usesData ? { root: context } : undefined);
   }
 }
