@@ -4,17 +4,21 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type HandlebarsApi from 'handlebars';
-import runtime from 'handlebars/runtime.js';
 import { dropCodeCache, runCachedScript, writeCacheFile } from '../util/code-cache.js';
 import { readIfFile } from '../write/tree-files.js';
 import { commentText, frrText, nftString, shellWord, unitValue, vyosValue } from './quote.js';
 import { handlebarsLookup } from './handlebars-access.js';
 import { generateTemplate, type CompiledTemplate, type TemplateRuntime } from './template-codegen.js';
 
-/** Handlebars without its compiler (which is loaded only to compile a template the cache lacks). */
-const Handlebars = runtime as unknown as typeof HandlebarsApi;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const requireHere = createRequire(import.meta.url);
+
+/**
+ * Handlebars' runtime, loaded only for a template left to it (generated templates need none of it:
+ * 15 ms of every build's start), and its compiler, only to compile a template the cache lacks.
+ */
+const handlebarsRuntime = (): typeof HandlebarsApi => requireHere('handlebars/runtime.js') as typeof HandlebarsApi;
+const HANDLEBARS_VERSION = (requireHere('handlebars/package.json') as { version: string }).version;
 
 /** The templates shipped with the package, found relative to this module (works when installed globally). */
 export const BUNDLED_TEMPLATES = path.resolve(here, '../../templates');
@@ -25,7 +29,7 @@ export const BUNDLED_TEMPLATES = path.resolve(here, '../../templates');
  */
 const CACHE_DIR = path.basename(path.dirname(here)) === 'dist' ? path.join(here, '.template-cache') : undefined;
 
-type TemplateSpec = Parameters<typeof Handlebars.template>[0];
+type TemplateSpec = Parameters<typeof HandlebarsApi.template>[0];
 
 /**
  * Code made from a template, from the cache when it has it: `make` gives the body of a function of
@@ -57,7 +61,7 @@ const compiler = () => requireHere('handlebars') as typeof import('handlebars');
 
 /** Handlebars' precompiled form of `text` (its template spec). */
 function templateSpec(text: string, options: CompileOptions): TemplateSpec {
-  const key = `${Handlebars.VERSION}\0${JSON.stringify(options)}\0${LOCATIONS_DROPPED}\0${text}`;
+  const key = `${HANDLEBARS_VERSION}\0${JSON.stringify(options)}\0${LOCATIONS_DROPPED}\0${text}`;
   return cachedCode<TemplateSpec>(key, () => `return ${withoutLocations(String(compiler().precompile(text, options)))};`, [], [], (v) => typeof (v as { main?: unknown } | undefined)?.main === 'function');
 }
 
@@ -71,7 +75,7 @@ const CODEGEN_VERSION = 2;
  */
 function generatedFactory(text: string, useData: boolean, pureHelpers: ReadonlySet<string>): ((rt: TemplateRuntime) => CompiledTemplate) | null {
   const helpers = [...pureHelpers].sort().join(',');
-  const key = `codegen ${CODEGEN_VERSION}\0${Handlebars.VERSION}\0${useData}\0${helpers}\0${text}`;
+  const key = `codegen ${CODEGEN_VERSION}\0${HANDLEBARS_VERSION}\0${useData}\0${helpers}\0${text}`;
   const make = () => {
     const body = generateTemplate(compiler().parse(text) as never, useData, pureHelpers);
     return body === undefined ? 'return null;' : `return function (rt) {\n${body}\n};`;
@@ -151,7 +155,7 @@ type Ready = { generated: CompiledTemplate; usesData: boolean } | { handlebars: 
  * Handlebars, or includes a partial that does, runs in Handlebars.
  */
 export class TemplateEngine {
-  private readonly hb = Handlebars.create();
+  private handlebarsEnv?: typeof HandlebarsApi;
   private readonly ready = new Map<string, Ready>();
   /** Functions of their arguments only: generated code calls them directly. */
   private readonly pure: Record<string, (...args: unknown[]) => unknown>;
@@ -162,8 +166,6 @@ export class TemplateEngine {
     private readonly header: HeaderInfo,
   ) {
     this.pure = pureHelpers(this.header);
-    for (const [name, helper] of Object.entries(this.pure)) this.hb.registerHelper(name, helper);
-    this.knownHelpers = Object.fromEntries(Object.keys(this.hb.helpers).map((name) => [name, true]));
     const access = handlebarsLookup();
     this.runtime = {
       lookup: access.lookup,
@@ -180,11 +182,17 @@ export class TemplateEngine {
   }
 
   /**
-   * Every helper a template can call is registered above, so templates are compiled knowing them all:
-   * a value is then looked up in the context without first being tried as a helper, and an overlay
-   * calling a helper that does not exist fails when compiled, not when rendered.
+   * Handlebars with netgen's helpers. Templates are compiled knowing every helper: a value is then looked
+   * up in the context without first being tried as a helper, and an overlay calling a helper that does
+   * not exist fails when compiled, not when rendered.
    */
-  private readonly knownHelpers: Record<string, true>;
+  private get hb(): typeof HandlebarsApi {
+    if (!this.handlebarsEnv) {
+      this.handlebarsEnv = handlebarsRuntime().create();
+      for (const [name, helper] of Object.entries(this.pure)) this.handlebarsEnv.registerHelper(name, helper);
+    }
+    return this.handlebarsEnv;
+  }
 
   /** Absolute path of the template file that would be used for `name`. */
   resolvePath(name: string): string {
@@ -257,7 +265,7 @@ export class TemplateEngine {
     }
     // noEscape: these are config files, not HTML; each value is quoted by the helper for its syntax.
     // Without @data, blocks need no data frames.
-    const options: CompileOptions = { noEscape: true, strict: false, preventIndent: true, knownHelpers: this.knownHelpers, knownHelpersOnly: true, data: this.usesData(name) };
+    const options: CompileOptions = { noEscape: true, strict: false, preventIndent: true, knownHelpers: Object.fromEntries(Object.keys(this.hb.helpers).map((helper) => [helper, true])), knownHelpersOnly: true, data: this.usesData(name) };
     return this.hb.template(templateSpec(text, options));
   }
 
