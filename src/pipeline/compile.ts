@@ -271,7 +271,11 @@ async function compileStages(inventoryPath: string, opts: CompileOptions): Promi
       for (const p of e.planGlobal ? globalFilesOf(e) : []) {
         progress.update(`rendering ${p.path}`);
         const group = globalGroup(p.path);
-        const fingerprint = renderKey ? groupFingerprint(renderKey, [p]) : undefined;
+        // A file of a stale part is rendered (the writer keeps it where its bytes did not change): its own
+        // fingerprint would cost what rendering costs (a site's address plan context is 8 MB of JSON at
+        // 1,000 hosts). Only a file made on another thread from its `derived` input (an SVG laid out from
+        // its DOT) and the files of targets without parts are kept by their own fingerprint.
+        const fingerprint = renderKey && (p.part === undefined || p.derived) ? groupFingerprint(renderKey, [p]) : undefined;
         if (fingerprint !== undefined) fingerprints?.set(group, { fingerprint });
         produce([p], fingerprint !== undefined && opts.reuse?.previous(group)?.fingerprint === fingerprint);
         // These are the largest files (a 1,000-host site's DOT is 6 MB): unpaced, ten sites' worth waited in memory.
