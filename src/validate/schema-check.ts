@@ -10,6 +10,7 @@ import { TEXT_PATTERN } from '../schema/patterns.js';
 import { parseAddress, parseCidr } from '../net/ip.js';
 import { runCachedScript, writeCacheFile } from '../util/code-cache.js';
 import { didYouMean } from '../util/suggest.js';
+import { withSharedSubschemas } from './shared-subschemas.js';
 
 const validators = new Map<boolean, ValidateFunction>();
 /** The module id under which precompiled validators find the address formats. */
@@ -38,7 +39,10 @@ async function getValidator(verbose: boolean): Promise<ValidateFunction> {
     const standaloneCode = ((standaloneModule as unknown as { default?: unknown }).default ?? standaloneModule) as (ajv: Ajv, v: ValidateFunction) => string;
     const ajv = new Ajv({ ...ajvOptions(verbose), code: { source: true, formats: _`require(${FORMATS_ID})` } });
     for (const [name, def] of Object.entries(FORMATS)) ajv.addFormat(name, def);
-    const compiled = ajv.compile(inventorySchemaJson());
+    // The deciding validator checks each shared shape with one function; the verbose one keeps the schema
+    // inline, so that its errors' schema paths are those of the schema modules.
+    const schema = inventorySchemaJson();
+    const compiled = ajv.compile(verbose ? schema : withSharedSubschemas(schema as never));
     // Only the built package caches (never src/ when tests run the TypeScript directly).
     if (path.basename(path.dirname(here)) === 'dist') savePrecompiled(cacheFile(verbose), cacheKey(), () => standaloneCode(ajv, compiled));
     validator = compiled;
@@ -47,7 +51,8 @@ async function getValidator(verbose: boolean): Promise<ValidateFunction> {
   return validator;
 }
 
-const ajvOptions = (verbose: boolean) => ({ allErrors: true, strict: false, verbose });
+/** Options of the verbose validator (every error, with its schema and data) and of the lean one (a verdict, one function per shared shape). */
+const ajvOptions = (verbose: boolean) => (verbose ? { allErrors: true, strict: false, verbose } : { allErrors: false, strict: false, verbose, inlineRefs: false });
 
 let key: string | undefined;
 
@@ -60,6 +65,8 @@ function cacheKey(): string {
   const h = createHash('sha256').update(`${(requireHere('ajv/package.json') as { version: string }).version}\0${JSON.stringify([ajvOptions(false), ajvOptions(true)])}\0`);
   const schemaDir = path.join(here, '../schema');
   for (const f of readdirSync(schemaDir).filter((n) => /\.(js|ts)$/.test(n)).sort()) h.update(`${f}\0`).update(readFileSync(path.join(schemaDir, f))).update('\0');
+  // ...and of the module that shares the lean validator's subschemas.
+  for (const f of readdirSync(here).filter((n) => /^shared-subschemas\.(js|ts)$/.test(n))) h.update(readFileSync(path.join(here, f)));
   return (key = h.digest('hex').slice(0, 16));
 }
 
