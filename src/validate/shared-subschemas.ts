@@ -23,29 +23,21 @@ type SchemaObject = { [key: string]: Json };
 
 const isObject = (v: Json | undefined): v is SchemaObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Calls `visit` on every subschema below `schema` (not `schema` itself), in schema positions only. */
-function eachChild(schema: SchemaObject, visit: (child: SchemaObject) => void): void {
-  for (const [key, value] of Object.entries(schema)) {
-    if (SCHEMA_VALUED.has(key) && isObject(value)) visit(value);
-    else if (SCHEMA_LISTS.has(key)) {
-      if (Array.isArray(value)) value.forEach((v) => isObject(v) && visit(v));
-      else if (isObject(value)) visit(value);
-    } else if (SCHEMA_MAPS.has(key) && isObject(value)) Object.values(value).forEach((v) => isObject(v) && visit(v));
-  }
-}
-
 /** `schema` with `replace` applied to each subschema in schema positions (other keys copied as they are). */
 function mapChildren(schema: SchemaObject, replace: (child: SchemaObject) => SchemaObject): SchemaObject {
   const out: SchemaObject = {};
   for (const [key, value] of Object.entries(schema)) {
     if (SCHEMA_VALUED.has(key) && isObject(value)) out[key] = replace(value);
     else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map((v) => (isObject(v) ? replace(v) : v));
-    else if (SCHEMA_LISTS.has(key) && isObject(value)) out[key] = replace(value);
+    else if (SCHEMA_LISTS.has(key) && isObject(value)) out[key] = replace(value); // `items` as one schema
     else if (SCHEMA_MAPS.has(key) && isObject(value)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isObject(v) ? replace(v) : v]));
     else out[key] = value;
   }
   return out;
 }
+
+/** Calls `visit` on every subschema directly below `schema`, in schema positions only (a copy is made and dropped: this runs once per validator build). */
+const eachChild = (schema: SchemaObject, visit: (child: SchemaObject) => void): void => void mapChildren(schema, (child) => (visit(child), child));
 
 /** `root` with its repeated subschemas in `definitions`, each place referring to them (root itself unchanged). */
 export function withSharedSubschemas(root: SchemaObject): SchemaObject {
